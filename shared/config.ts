@@ -1,0 +1,39 @@
+import { BadRequestError } from './errors.ts';
+
+/** The service's settings, parsed once from wrangler `vars` (all strings) into typed values with defaults. */
+export interface ServiceConfig {
+  /** largest accepted upload, bytes */
+  maxImageBytes: number;
+  /** largest accepted image, width*height from its header */
+  maxImagePixels: number;
+  /** predictions returned when the request gives no `top_k` */
+  defaultTopK: number;
+}
+
+export const DEFAULT_CONFIG: ServiceConfig = {
+  maxImageBytes: 20_000_000,
+  maxImagePixels: 50_000_000,
+  defaultTopK: 5,
+};
+
+function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new BadRequestError(`config ${name}=${JSON.stringify(raw)} is not a positive integer`, 'invalid_config');
+  }
+  return value;
+}
+
+/**
+ * Parses the string vars a worker receives into a `ServiceConfig`.
+ * @throws BadRequestError (code invalid_config) naming the offending variable
+ */
+export function parseServiceConfig(vars: Partial<Record<string, unknown>>): ServiceConfig {
+  const text = (name: string) => (typeof vars[name] === 'string' ? (vars[name] as string) : undefined);
+  return {
+    maxImageBytes: positiveInteger(text('MAX_IMAGE_BYTES'), 'MAX_IMAGE_BYTES', DEFAULT_CONFIG.maxImageBytes),
+    maxImagePixels: positiveInteger(text('MAX_IMAGE_PIXELS'), 'MAX_IMAGE_PIXELS', DEFAULT_CONFIG.maxImagePixels),
+    defaultTopK: positiveInteger(text('DEFAULT_TOP_K'), 'DEFAULT_TOP_K', DEFAULT_CONFIG.defaultTopK),
+  };
+}

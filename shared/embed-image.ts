@@ -1,0 +1,39 @@
+import type { BackboneModel } from './backbone/backbone-model.ts';
+import { decodeImage } from './image/decode-image.ts';
+import { toModelInput } from './image/preprocess.ts';
+
+export interface EmbedTiming {
+  decode: number;
+  resize: number;
+  forward: number;
+}
+
+/**
+ * Decodes an image and embeds it with the frozen backbone: the one path both the worker (classify) and
+ * the trainer (building its training set) take, so a head always sees features made the same way.
+ * @param bytes the encoded image (JPEG or PNG)
+ * @param clock milliseconds, for the timing split (workerd only advances it across I/O)
+ * @returns the embedding, `backbone.spec.embeddingSize` float32 values
+ * @throws UnsupportedMediaError, UndecodableImageError, TooLargeError from the decoder
+ */
+export function embedImage(
+  bytes: Uint8Array,
+  backbone: BackboneModel,
+  limits: { maxImagePixels: number },
+  clock: () => number = () => Date.now(),
+): { embedding: Float32Array; timing: EmbedTiming } {
+  const { spec } = backbone;
+  const t0 = clock();
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.max(spec.inputHeight, spec.inputWidth) });
+  const t1 = clock();
+  const input = toModelInput(image, {
+    height: spec.inputHeight,
+    width: spec.inputWidth,
+    pixelScale: spec.pixelScale,
+    pixelZeroPoint: spec.pixelZeroPoint,
+  });
+  const t2 = clock();
+  const embedding = backbone.embed(input, 1);
+  const t3 = clock();
+  return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2 } };
+}

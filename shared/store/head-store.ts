@@ -1,0 +1,95 @@
+import { InvalidModelError, NotFoundError } from '../errors.ts';
+import { sha256Hex } from '../hash.ts';
+import { decodeHead, encodeHead } from '../head/head-codec.ts';
+import type { Head } from '../head/head-types.ts';
+import type { HeadMetrics } from '../head/metrics.ts';
+import { getJson, putJson, type KvLike } from './kv-like.ts';
+import { modelKeys } from './model-keys.ts';
+
+/** Everything a user or the worker needs to know about a published head, stored beside its weights. */
+export interface HeadManifest {
+  version: string;
+  labels: string[];
+  backboneId: string;
+  embeddingSize: number;
+  /** validation metrics measured when it was trained */
+  metrics: HeadMetrics | null;
+  training: Record<string, unknown>;
+  trainedAt: string;
+  weightsSha256: string;
+  weightsBytes: number;
+}
+
+export interface HeadPointer {
+  version: string;
+  backboneId: string;
+  publishedAt: string;
+}
+
+function compactTimestamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Publishes a head: weights, then manifest, under a new immutable version key, and only then moves the
+ * `current` pointer. A crash at any step leaves the serving head untouched; KV writes of distinct keys
+ * need no lock.
+ * @returns the stored manifest
+ */
+export async function publishHead(
+  kv: KvLike,
+  head: Head,
+  info: { backboneId: string; metrics: HeadMetrics | null; training: Record<string, unknown> },
+  now: Date,
+): Promise<HeadManifest> {
+  const weights = encodeHead(head);
+  const weightsSha256 = await sha256Hex(weights);
+  const version = `h-${compactTimestamp(now)}-${weightsSha256.slice(0, 8)}`;
+  const manifest: HeadManifest = {
+    version,
+    labels: head.labels,
+    backboneId: info.backboneId,
+    embeddingSize: head.embeddingSize,
+    metrics: info.metrics,
+    training: info.training,
+    trainedAt: now.toISOString(),
+    weightsSha256,
+    weightsBytes: weights.byteLength,
+  };
+  await kv.put(modelKeys.headWeights(version), weights);
+  await putJson(kv, modelKeys.headManifest(version), manifest);
+  await promoteHead(kv, version, now);
+  return manifest;
+}
+
+/** Points `current` at an already stored version (publishing, rollback or roll-forward). */
+export async function promoteHead(kv: KvLike, version: string, now: Date): Promise<HeadPointer> {
+  const manifest = await getHeadManifest(kv, version);
+  if (!manifest) throw new NotFoundError(`head version ${version} does not exist`, 'head_not_found');
+  const pointer: HeadPointer = { version, backboneId: manifest.backboneId, publishedAt: now.toISOString() };
+  await putJson(kv, modelKeys.currentHead(), pointer);
+  return pointer;
+}
+
+export function getCurrentHeadPointer(kv: KvLike): Promise<HeadPointer | null> {
+  return getJson<HeadPointer>(kv, modelKeys.currentHead());
+}
+
+export function getHeadManifest(kv: KvLike, version: string): Promise<HeadManifest | null> {
+  return getJson<HeadManifest>(kv, modelKeys.headManifest(version));
+}
+
+/**
+ * Loads a published head and checks its weights against the manifest's sha256.
+ * @throws NotFoundError when the version is absent, InvalidModelError when its weights are corrupt
+ */
+export async function loadHead(kv: KvLike, version: string): Promise<{ manifest: HeadManifest; head: Head }> {
+  const manifest = await getHeadManifest(kv, version);
+  const weights = manifest && (await kv.get(modelKeys.headWeights(version), 'arrayBuffer'));
+  if (!manifest || !weights) throw new NotFoundError(`head version ${version} does not exist`, 'head_not_found');
+  const bytes = new Uint8Array(weights);
+  if ((await sha256Hex(bytes)) !== manifest.weightsSha256) {
+    throw new InvalidModelError(`head ${version} does not match its manifest's sha256`, 'corrupt_head');
+  }
+  return { manifest, head: decodeHead(bytes) };
+}

@@ -1,0 +1,125 @@
+/** The `edgehead` command line: thin argument handling over the trainer's commands. */
+import { parseArgs } from 'node:util';
+import { EdgeheadError } from '../shared/errors.ts';
+import { resolveBackboneSource } from './backbone-source.ts';
+import { importBackbone } from '../shared/store/import-backbone.ts';
+import { openModelStore } from './model-store.ts';
+import { prepareLocalState, runWranglerDev } from './serve-command.ts';
+import { runTrainCommand } from './train-command.ts';
+
+const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
+
+Usage:
+  edgehead serve [--port 8787] [--backbone PATH|URL] [--sha256 HEX]
+      Import the backbone into the local state if needed, then run the edge service (wrangler dev)
+      on http://127.0.0.1:PORT. Also: EDGEHEAD_BACKBONE=PATH|URL. This is what \`npm start\` runs.
+  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--no-publish] [--remote] [--json]
+      Train a head on DIR (DIR/{train,val}/<label>/* or DIR/<label>/*) with the frozen backbone the local
+      service serves (or --backbone), print validation metrics, and publish it (to the local state, or
+      with --remote to the deployed MODELS namespace). Safe while the service runs.
+  edgehead backbone import PATH|URL [--sha256 HEX] [--remote]
+      Import a TFLite backbone and make it the one new heads are trained on.
+  edgehead --help
+
+Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
+cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.`;
+
+type Log = (line: string) => void;
+
+function number(raw: string | undefined, name: string, fallback: number | undefined): number | undefined {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new EdgeheadError(400, 'bad_argument', `--${name} must be a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+async function train(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      backbone: { type: 'string' },
+      sha256: { type: 'string' },
+      seed: { type: 'string' },
+      l2: { type: 'string' },
+      'val-fraction': { type: 'string' },
+      'no-publish': { type: 'boolean' },
+      remote: { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
+  const result = await runTrainCommand({
+    data: values.data,
+    backbone: values.backbone,
+    sha256: values.sha256,
+    seed: number(values.seed, 'seed', 42)!,
+    l2: number(values.l2, 'l2', undefined),
+    valFraction: number(values['val-fraction'], 'val-fraction', 0.2)!,
+    publish: !values['no-publish'],
+    remote: Boolean(values.remote),
+    quiet: Boolean(values.quiet || values.json),
+    log: values.json ? log : out,
+  });
+  if (values.json) {
+    const { head: _head, ...rest } = result;
+    out(JSON.stringify({ ...rest, accuracy: result.metrics?.accuracy ?? null, version: result.published?.version ?? null }, null, 2));
+  }
+  return 0;
+}
+
+async function backbone(args: string[], log: Log): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sha256: { type: 'string' }, remote: { type: 'boolean' } } });
+  if (positionals[0] !== 'import' || !positionals[1]) throw new EdgeheadError(400, 'bad_argument', 'usage: edgehead backbone import PATH|URL [--sha256 HEX] [--remote]');
+  const source = await resolveBackboneSource(positionals[1], { sha256: values.sha256 });
+  const { kv, where, close } = await openModelStore({ remote: Boolean(values.remote) });
+  try {
+    const { manifest, stored } = await importBackbone(kv, source.bytes, source, new Date());
+    log(`${stored ? 'imported' : 'already had'} backbone ${manifest.name} (${manifest.id}) in ${where}; it is now the one new heads are trained on`);
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
+async function serve(args: string[], log: Log): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, backbone: { type: 'string' }, sha256: { type: 'string' } } });
+  const port = number(values.port, 'port', 8787)!;
+  await prepareLocalState({ port, backbone: values.backbone, sha256: values.sha256, log });
+  return runWranglerDev(port);
+}
+
+/** Runs one CLI invocation; returns the exit code. User errors print one clear line, never a stack. */
+export async function main(argv: string[], log: Log = (l) => console.error(l), out: Log = (l) => console.log(l)): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'train':
+        return await train(rest, log, out);
+      case 'serve':
+        return await serve(rest, log);
+      case 'backbone':
+        return await backbone(rest, log);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        out(HELP);
+        return command === undefined ? 1 : 0;
+      default:
+        log(`unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof EdgeheadError) {
+      log(`edgehead: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      log(`edgehead: ${error.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw error;
+  }
+}

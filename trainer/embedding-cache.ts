@@ -1,0 +1,33 @@
+/**
+ * On-disk cache of embeddings keyed by image content (sha256) and backbone id, so a second training run
+ * over the same photos embeds nothing. One small file per image, written then renamed, so a crash never
+ * leaves a half-written entry.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class EmbeddingCache {
+  constructor(
+    private readonly dir: string,
+    private readonly backboneId: string,
+    private readonly embeddingSize: number,
+  ) {}
+
+  private path(imageSha256: string): string {
+    return join(this.dir, this.backboneId, imageSha256.slice(0, 2), `${imageSha256}.f32`);
+  }
+
+  async get(imageSha256: string): Promise<Float32Array | null> {
+    const bytes = await readFile(this.path(imageSha256)).catch(() => null);
+    if (!bytes || bytes.byteLength !== this.embeddingSize * 4) return null;
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+
+  async put(imageSha256: string, embedding: Float32Array): Promise<void> {
+    const path = this.path(imageSha256);
+    await mkdir(join(path, '..'), { recursive: true });
+    const partial = `${path}.${process.pid}.partial`;
+    await writeFile(partial, new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength));
+    await rename(partial, path);
+  }
+}

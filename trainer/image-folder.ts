@@ -1,0 +1,59 @@
+/** Reading a labelled photo set laid out as an ImageFolder. */
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { BadRequestError } from '../shared/errors.ts';
+
+export interface LabelledFile {
+  path: string;
+  /** path relative to the data folder, for reports */
+  name: string;
+  label: string;
+  /** 'train' | 'val' when the folder says so, else undefined (the caller splits) */
+  split?: 'train' | 'val';
+}
+
+const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
+
+async function listDirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && IMAGE_EXTENSIONS.test(e.name)).map((e) => e.name).sort();
+}
+
+async function readLabelDirs(root: string, dataDir: string, split?: 'train' | 'val'): Promise<LabelledFile[]> {
+  const files: LabelledFile[] = [];
+  for (const label of await listDirs(root)) {
+    for (const file of await listImages(join(root, label))) {
+      const path = join(root, label, file);
+      files.push({ path, name: relative(dataDir, path), label, split });
+    }
+  }
+  return files;
+}
+
+/**
+ * Lists the labelled images of `dir`: either `dir/{train,val}/<label>/*` or `dir/<label>/*`
+ * (JPEG, PNG or WebP files; other files and hidden folders are ignored), sorted for determinism.
+ * @throws BadRequestError when the folder is missing or holds fewer than two labels
+ */
+export async function readImageFolder(dir: string): Promise<LabelledFile[]> {
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new BadRequestError(`--data ${dir} is not a folder`, 'bad_data_dir');
+  const top = await listDirs(dir);
+  const files =
+    top.includes('train') && top.includes('val')
+      ? [...(await readLabelDirs(join(dir, 'train'), dir, 'train')), ...(await readLabelDirs(join(dir, 'val'), dir, 'val'))]
+      : await readLabelDirs(dir, dir);
+  const labels = new Set(files.map((f) => f.label));
+  if (labels.size < 2) {
+    throw new BadRequestError(
+      `${dir} holds ${labels.size} label folder(s) with images; a head needs at least two: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg`,
+      'bad_data_dir',
+    );
+  }
+  return files;
+}

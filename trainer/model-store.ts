@@ -1,0 +1,81 @@
+/**
+ * Node's handle on the MODELS namespace: by default the very local state `npm start` (wrangler dev)
+ * serves, opened through wrangler's `getPlatformProxy` (miniflare, SQLite, safe beside a running dev
+ * server); with `remote`, the deployed namespace through the wrangler CLI.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { KvLike } from '../shared/store/kv-like.ts';
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+/** The project root: where wrangler.toml and the local state live. */
+export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
+/** `wrangler dev --persist-to` takes this folder and keeps its state in `v3/` below it. */
+export const LOCAL_STATE_DIR = process.env.EDGEHEAD_STATE_DIR ? resolve(process.env.EDGEHEAD_STATE_DIR) : join(PROJECT_ROOT, '.wrangler', 'state');
+
+export interface OpenStore {
+  kv: KvLike;
+  where: string;
+  close(): Promise<void>;
+}
+
+export function wranglerBin(): string {
+  return require.resolve('wrangler/bin/wrangler.js');
+}
+
+async function openLocal(): Promise<OpenStore> {
+  const { getPlatformProxy } = await import('wrangler');
+  const proxy = await getPlatformProxy<{ MODELS: KVNamespace }>({
+    configPath: join(PROJECT_ROOT, 'wrangler.toml'),
+    persist: { path: join(LOCAL_STATE_DIR, 'v3') },
+  });
+  return { kv: proxy.env.MODELS as unknown as KvLike, where: `local state in ${LOCAL_STATE_DIR}`, close: () => proxy.dispose() };
+}
+
+/** A deployed namespace, through `wrangler kv key get|put --remote` (needs `wrangler login` and a real namespace id). */
+class RemoteKv implements KvLike {
+  constructor(private readonly scratch: string) {}
+
+  private wrangler(args: string[]) {
+    return run(process.execPath, [wranglerBin(), 'kv', 'key', ...args, '--binding', 'MODELS', '--remote'], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'buffer',
+    });
+  }
+
+  async get(key: string, type: 'text'): Promise<string | null>;
+  async get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>;
+  async get(key: string, type: 'text' | 'arrayBuffer'): Promise<string | ArrayBuffer | null> {
+    try {
+      const { stdout } = await this.wrangler(['get', key]);
+      return type === 'text' ? stdout.toString('utf8') : new Uint8Array(stdout).buffer;
+    } catch (error) {
+      if (/not found/i.test(String((error as { stderr?: Buffer }).stderr ?? ''))) return null;
+      throw error;
+    }
+  }
+
+  async put(key: string, value: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    const file = join(this.scratch, 'value');
+    const bytes = typeof value === 'string' ? Buffer.from(value) : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value);
+    await writeFile(file, bytes);
+    await this.wrangler(['put', key, '--path', file]);
+  }
+}
+
+async function openRemote(): Promise<OpenStore> {
+  const scratch = await mkdtemp(join(tmpdir(), 'edgehead-kv-'));
+  return { kv: new RemoteKv(scratch), where: 'the deployed MODELS namespace', close: () => rm(scratch, { recursive: true, force: true }) };
+}
+
+export function openModelStore(options: { remote?: boolean }): Promise<OpenStore> {
+  return options.remote ? openRemote() : openLocal();
+}
+

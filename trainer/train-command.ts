@@ -1,0 +1,172 @@
+/** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { createBackboneModel, type BackboneModel } from '../shared/backbone/backbone-model.ts';
+import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { embedImage } from '../shared/embed-image.ts';
+import { EdgeheadError, NotReadyError } from '../shared/errors.ts';
+import type { Head } from '../shared/head/head-types.ts';
+import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/metrics.ts';
+import { stratifiedSplit } from '../shared/head/split.ts';
+import { trainHead, type TrainingSet } from '../shared/head/train-head.ts';
+import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
+import { publishHead, type HeadManifest } from '../shared/store/head-store.ts';
+import { importBackbone } from '../shared/store/import-backbone.ts';
+import { resolveBackboneSource, sha256File, type BackboneSource } from './backbone-source.ts';
+import { EmbeddingCache } from './embedding-cache.ts';
+import { readImageFolder, type LabelledFile } from './image-folder.ts';
+import { openModelStore, PROJECT_ROOT, type OpenStore } from './model-store.ts';
+import { startProgress } from './progress.ts';
+import { startTfBackend } from './tf-backend.ts';
+
+export interface TrainCommandOptions {
+  data: string;
+  /** path or URL; default: the backbone the local service serves */
+  backbone?: string;
+  sha256?: string;
+  seed: number;
+  l2?: number;
+  valFraction: number;
+  publish: boolean;
+  remote: boolean;
+  cacheDir?: string;
+  quiet?: boolean;
+  log: (line: string) => void;
+}
+
+export interface TrainCommandResult {
+  backboneId: string;
+  labels: string[];
+  train: number;
+  val: number;
+  skipped: { name: string; reason: string }[];
+  embedded: number;
+  cached: number;
+  metrics: HeadMetrics | null;
+  head: Head;
+  published: HeadManifest | null;
+}
+
+/** Images bigger than this are skipped with a warning rather than decoded. */
+const MAX_TRAINING_PIXELS = 100_000_000;
+
+async function chooseBackbone(options: TrainCommandOptions, store: () => Promise<OpenStore>): Promise<BackboneSource> {
+  if (options.backbone) return resolveBackboneSource(options.backbone, { sha256: options.sha256 });
+  const { kv, where } = await store();
+  const id = await getCurrentBackboneId(kv);
+  if (!id) {
+    throw new NotReadyError(
+      `no backbone in ${where}: run \`npm start\` once (it imports one), or pass --backbone PATH|URL`,
+      'no_backbone',
+    );
+  }
+  const { manifest, bytes } = await loadBackboneBytes(kv, id);
+  return { bytes, sha256: manifest.sourceSha256, name: manifest.name, source: manifest.source, licence: manifest.licence };
+}
+
+interface Example {
+  file: LabelledFile;
+  sha256: string;
+  embedding: Float32Array;
+}
+
+async function embedAll(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: TrainCommandOptions) {
+  const examples: Example[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  let cached = 0;
+  const progress = startProgress('embedding', files.length, { quiet: options.quiet });
+  for (const file of files) {
+    const bytes = new Uint8Array(await readFile(file.path));
+    const sha256 = sha256File(bytes);
+    let embedding = await cache.get(sha256);
+    if (embedding) cached++;
+    else {
+      try {
+        embedding = embedImage(bytes, model, { maxImagePixels: MAX_TRAINING_PIXELS }).embedding;
+        await cache.put(sha256, embedding);
+      } catch (error) {
+        if (!(error instanceof EdgeheadError)) throw error;
+        skipped.push({ name: file.name, reason: error.message });
+      }
+    }
+    if (embedding) examples.push({ file, sha256, embedding });
+    progress.tick();
+  }
+  progress.stop();
+  return { examples, skipped, cached };
+}
+
+function toTrainingSet(examples: Example[], labels: string[], embeddingSize: number): TrainingSet {
+  const embeddings = new Float32Array(examples.length * embeddingSize);
+  const labelIndex = new Int32Array(examples.length);
+  examples.forEach((example, i) => {
+    embeddings.set(example.embedding, i * embeddingSize);
+    labelIndex[i] = labels.indexOf(example.file.label);
+  });
+  return { embeddings, embeddingSize, labelIndex, labels };
+}
+
+/**
+ * Runs the whole training job. Publishing writes into the local state `npm start` serves (or, with
+ * `remote`, the deployed namespace); the running service picks the new head up on its next request.
+ */
+export async function runTrainCommand(options: TrainCommandOptions): Promise<TrainCommandResult> {
+  let opened: Promise<OpenStore> | undefined;
+  const store = () => (opened ??= openModelStore({ remote: options.remote }));
+  try {
+    const source = await chooseBackbone(options, store);
+    await startTfBackend();
+    const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
+    const backboneId = backboneIdFor(source.sha256);
+    try {
+      const files = await readImageFolder(options.data);
+      options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
+      const cache = new EmbeddingCache(options.cacheDir ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
+      const { examples, skipped, cached } = await embedAll(files, model, cache, options);
+      for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
+      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache`);
+
+      const hasSplit = examples.some((e) => e.file.split === 'val');
+      const { train, val } = hasSplit
+        ? { train: examples.filter((e) => e.file.split === 'train'), val: examples.filter((e) => e.file.split === 'val') }
+        : stratifiedSplit(examples, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: options.valFraction, seed: options.seed });
+      const labels = [...new Set(examples.map((e) => e.file.label))].sort();
+      const trainingSet = toTrainingSet(train, labels, model.spec.embeddingSize);
+      const result = trainHead(trainingSet, { seed: options.seed, l2: options.l2 });
+      const metrics = val.length > 0 ? evaluateHead(result.head, toTrainingSet(val, labels, model.spec.embeddingSize)) : null;
+      options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
+      options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
+
+      let published: HeadManifest | null = null;
+      if (options.publish) {
+        const { kv, where } = await store();
+        if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
+        published = await publishHead(
+          kv,
+          result.head,
+          {
+            backboneId,
+            metrics,
+            training: {
+              by: 'cli',
+              data: basename(resolve(options.data)),
+              seed: options.seed,
+              l2: options.l2 ?? null,
+              iterations: result.iterations,
+              train: train.length,
+              val: val.length,
+              split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
+            },
+          },
+          new Date(),
+        );
+        options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
+      }
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, metrics, head: result.head, published };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    if (opened) await (await opened).close();
+  }
+}

@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { parseServiceConfig, type ServiceConfig } from '../shared/config.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import type { AppEnv } from './app-env.ts';
+import { errorResponse } from './http-errors.ts';
+import { modelCacheFor } from './model-cache.ts';
+import { classifyRoutes } from './routes/classify.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelRoutes } from './routes/model.ts';
+
+let parsed: { vars: Env; config: ServiceConfig } | undefined;
+
+/** Vars are parsed once per isolate into a typed config; handlers never read raw strings from env. */
+function configFor(env: Env): ServiceConfig {
+  if (parsed?.vars !== env) parsed = { vars: env, config: parseServiceConfig(env as unknown as Record<string, unknown>) };
+  return parsed.config;
+}
+
+/** Builds the edge service: thin routes over the core, every failure as one JSON error shape. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set('config', configFor(c.env));
+    c.set('models', modelCacheFor(c.env.MODELS));
+    await next();
+  });
+  app.route('/', healthRoutes);
+  app.route('/', classifyRoutes);
+  app.route('/', modelRoutes);
+  app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}

@@ -1,0 +1,72 @@
+/** Reading an uploaded image out of a request: raw body or multipart, size-capped while streaming. */
+import { BadRequestError, TooLargeError, UnsupportedMediaError } from '../shared/errors.ts';
+
+const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const ACCEPTED = 'image/jpeg, image/png or image/webp as the raw body, or multipart/form-data with the file in field "image"';
+
+function tooLarge(limit: number): TooLargeError {
+  return new TooLargeError(`upload is larger than the limit of ${limit} bytes`);
+}
+
+/** Reads the whole body, failing as soon as it passes `limit` bytes (chunked uploads send no length). */
+async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    parts.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    body.set(part, offset);
+    offset += part.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The image bytes of a classify request.
+ * @throws TooLargeError (413), UnsupportedMediaError (415) for other content types, BadRequestError (400)
+ *   for an empty body or a multipart body without an `image` file
+ */
+export async function readImageUpload(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const contentType = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType === 'multipart/form-data') {
+    const body = await readCapped(request, maxBytes);
+    let form: FormData;
+    try {
+      form = await new Response(body, { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
+    } catch {
+      throw new BadRequestError('multipart body could not be parsed; send the file in a form field named "image"', 'malformed_multipart');
+    }
+    const file = form.get('image') as unknown as File | string | null;
+    if (file === null || typeof file === 'string') {
+      throw new BadRequestError('multipart body has no file in field "image"', 'missing_image');
+    }
+    const type = file.type.toLowerCase();
+    if (type && type !== 'application/octet-stream' && !RAW_IMAGE_TYPES.includes(type)) {
+      throw new UnsupportedMediaError(`file type ${type} is not supported; send ${ACCEPTED}`);
+    }
+    return nonEmpty(new Uint8Array(await file.arrayBuffer()));
+  }
+  if (!RAW_IMAGE_TYPES.includes(contentType) && contentType !== 'application/octet-stream') {
+    throw new UnsupportedMediaError(`content type ${contentType || '(none)'} is not supported; send ${ACCEPTED}`);
+  }
+  return nonEmpty(await readCapped(request, maxBytes));
+}
+
+function nonEmpty(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength === 0) throw new BadRequestError(`the request has no image; send ${ACCEPTED}`, 'empty_body');
+  return bytes;
+}

@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { embedImage } from '../../shared/embed-image.ts';
+import { BadRequestError, TooLargeError } from '../../shared/errors.ts';
+import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
+import { probeImage } from '../../shared/image/probe-image.ts';
+import type { AppEnv } from '../app-env.ts';
+import { readImageUpload } from '../request-body.ts';
+
+/** `?top_k=N`: a positive integer; more than the number of labels simply returns them all. */
+export function parseTopK(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new BadRequestError(`top_k must be a positive integer, got ${JSON.stringify(raw)}`, 'invalid_top_k');
+  }
+  return value;
+}
+
+export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) => {
+  const { config, models } = c.var;
+  const started = Date.now();
+  const topK = parseTopK(c.req.query('top_k'), config.defaultTopK);
+  const bytes = await readImageUpload(c.req.raw, config.maxImageBytes);
+  // Header checks come before any model work, so bad input never waits for (or needs) a model.
+  const info = probeImage(bytes);
+  if (info.width * info.height > config.maxImagePixels) {
+    const mp = (n: number) => (n / 1e6).toFixed(1);
+    throw new TooLargeError(`image is ${info.width}x${info.height} = ${mp(info.width * info.height)} MP; the limit is ${mp(config.maxImagePixels)} MP`, 'too_many_pixels');
+  }
+  const serving = await models.serving();
+  const loaded = Date.now();
+  const { embedding, timing } = embedImage(bytes, serving.backbone.model, config);
+  const headStart = Date.now();
+  const probabilities = predictHead(serving.head, embedding, 1);
+  const predictions = rankPredictions(serving.head, probabilities, topK);
+  const done = Date.now();
+  return c.json({
+    predictions,
+    model: { head: serving.headManifest.version, backbone: serving.backbone.manifest.id },
+    timing_ms: { load: loaded - started, ...timing, head: done - headStart, total: done - started },
+  });
+});

@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+
+export const modelRoutes = new Hono<AppEnv>().get('/v1/model', async (c) => {
+  const { headManifest, backbone } = await c.var.models.serving();
+  const { manifest } = backbone;
+  return c.json({
+    head: headManifest,
+    backbone: {
+      id: manifest.id,
+      name: manifest.name,
+      source: manifest.source,
+      sourceSha256: manifest.sourceSha256,
+      licence: manifest.licence,
+      spec: manifest.spec,
+    },
+  });
+});
