@@ -1,0 +1,58 @@
+import { TooLargeError, UnsupportedMediaError } from '../errors.ts';
+import { applyExifOrientation } from './exif-orientation.ts';
+import { ACCEPTED_TYPES, type RgbImage } from './image-types.ts';
+import { decodeJpeg, type JpegScale } from './jpeg/decode-jpeg.ts';
+import { decodePng } from './png/decode-png.ts';
+import { probeImage } from './probe-image.ts';
+
+export interface DecodeOptions {
+  /** refuse before decoding when width*height exceeds this */
+  maxPixels: number;
+  /** the smallest side the caller needs; lets JPEG decode at 1/2, 1/4 or 1/8 scale in the DCT domain while keeping min(width,height) >= minSide */
+  minSide?: number;
+}
+
+/**
+ * Picks the largest JPEG DCT reduction (8, 4, 2, else 1) whose output, ceil(side / scale), still has a
+ * shorter side of at least `minSide` pixels. Rotation swaps the sides but not the shorter one.
+ */
+export function chooseJpegScale(width: number, height: number, minSide: number | undefined): JpegScale {
+  if (!minSide || minSide <= 0) return 1;
+  for (const scale of [8, 4, 2] as const) {
+    if (Math.min(Math.ceil(width / scale), Math.ceil(height / scale)) >= minSide) return scale;
+  }
+  return 1;
+}
+
+/**
+ * Decodes JPEG (baseline and progressive) or PNG to RGB, EXIF orientation applied.
+ * The pixel limit is checked against the header before any pixel is decoded. JPEGs are decoded at the
+ * DCT scale chosen by `chooseJpegScale(width, height, minSide)`, so the result may be smaller than the
+ * stored image (never with a shorter side below `minSide`, unless the image itself is smaller); PNGs are
+ * always decoded at full size.
+ * Returns interleaved RGB, `width * height * 3` bytes.
+ * Throws TooLargeError (413) when width*height exceeds `maxPixels`; UnsupportedMediaError (415) for WebP,
+ * GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
+ * UndecodableImageError (422) for truncated or corrupt data.
+ */
+export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage {
+  const info = probeImage(bytes);
+  if (info.format === 'webp') {
+    throw new UnsupportedMediaError(`WebP is not supported yet; ${ACCEPTED_TYPES}`);
+  }
+  const pixels = info.width * info.height;
+  if (pixels > options.maxPixels) {
+    throw new TooLargeError(
+      `image is ${info.width}x${info.height} = ${megapixels(pixels)} MP; the limit is ${megapixels(options.maxPixels)} MP`,
+    );
+  }
+  if (info.format === 'png') return { ...decodePng(bytes), channels: 3 };
+  const scale = chooseJpegScale(info.width, info.height, options.minSide);
+  const decoded = decodeJpeg(bytes, scale);
+  return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
+}
+
+function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return mp >= 10 ? String(Math.round(mp)) : String(Math.round(mp * 10) / 10);
+}

@@ -1,0 +1,433 @@
+import { UndecodableImageError, UnsupportedMediaError } from '../../errors.ts';
+import { ACCEPTED_TYPES } from '../image-types.ts';
+import { unsupportedJpegProcess } from '../probe-image.ts';
+import { BitReader, buildHuffmanTable, type HuffmanTable } from './huffman.ts';
+import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
+import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
+
+/** 1/1, 1/2, 1/4 or 1/8: the output is ceil(width / scale) x ceil(height / scale). */
+export type JpegScale = 1 | 2 | 4 | 8;
+
+/** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
+const ZIGZAG = new Uint8Array([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
+  54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+]);
+
+interface Component {
+  id: number;
+  h: number;
+  v: number;
+  quantIndex: number;
+  /** Blocks that carry image data, as coded in a non-interleaved scan. */
+  blocksPerLine: number;
+  blocksPerColumn: number;
+  /** Blocks including MCU padding, as coded in an interleaved scan. */
+  blocksPerLineAlloc: number;
+  blocksPerColumnAlloc: number;
+  /** Pixels each block becomes (8 / scale, raised for subsampled components to save upsampling). */
+  idctSize: IdctSize;
+  plane: Uint8ClampedArray;
+  planeStride: number;
+  /** Integer upsampling factors that remain after the IDCT. */
+  upH: number;
+  upV: number;
+  /** Progressive only: every block's coefficients, natural order. */
+  coefs: Int16Array | null;
+  dcPred: number;
+  dcTable: HuffmanTable | null;
+  acTable: HuffmanTable | null;
+  seen: boolean;
+}
+
+interface Frame {
+  width: number;
+  height: number;
+  progressive: boolean;
+  hMax: number;
+  vMax: number;
+  mcusPerLine: number;
+  mcusPerColumn: number;
+  components: Component[];
+}
+
+/**
+ * Decodes a baseline or progressive Huffman-coded 8-bit JPEG to interleaved RGB at 1/scale size,
+ * scaling in the DCT domain. Pixel dimensions are ceil(width / scale) x ceil(height / scale) of the
+ * stored (un-rotated) image; EXIF orientation is not applied here.
+ * Memory: sequential images are transformed block by block into component planes at output size;
+ * progressive images keep one Int16 coefficient buffer (2 bytes per stored sample) until the last scan.
+ * Throws UnsupportedMediaError for arithmetic coding, lossless, hierarchical or 12-bit JPEGs;
+ * UndecodableImageError for truncated or corrupt data.
+ */
+export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Array; width: number; height: number } {
+  const quant: (Uint16Array | undefined)[] = [];
+  const dcTables: (HuffmanTable | undefined)[] = [];
+  const acTables: (HuffmanTable | undefined)[] = [];
+  let frame: Frame | null = null;
+  let restartInterval = 0;
+  let adobeTransform = -1;
+  let jfif = false;
+  const n = bytes.length;
+  let pos = 2;
+
+  const u16 = (p: number): number => {
+    if (p + 2 > n) throw new UndecodableImageError('truncated JPEG: a header segment runs past the end of the data');
+    return (bytes[p] << 8) | bytes[p + 1];
+  };
+
+  for (;;) {
+    if (pos >= n) break;
+    if (bytes[pos] !== 0xff) {
+      // Some encoders leave junk between segments; find the next marker (bounded by the data length).
+      while (pos < n && bytes[pos] !== 0xff) pos++;
+      continue;
+    }
+    while (pos < n && bytes[pos] === 0xff) pos++;
+    if (pos >= n) break;
+    const marker = bytes[pos++];
+    if (marker === 0xd9) break;
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0x00) continue;
+    const length = u16(pos);
+    const end = pos + length;
+    if (length < 2 || end > n) throw new UndecodableImageError('truncated JPEG: a header segment runs past the end of the data');
+    const seg = pos + 2;
+    switch (marker) {
+      case 0xdb: { // DQT
+        let p = seg;
+        while (p < end) {
+          const pq = bytes[p] >> 4, tq = bytes[p] & 15;
+          p++;
+          if (tq > 3 || p + 64 * (pq + 1) > end) throw new UndecodableImageError('corrupt JPEG: bad quantisation table');
+          const table = new Uint16Array(64);
+          for (let k = 0; k < 64; k++) {
+            table[ZIGZAG[k]] = pq ? (bytes[p] << 8) | bytes[p + 1] : bytes[p];
+            p += pq + 1;
+          }
+          quant[tq] = table;
+        }
+        break;
+      }
+      case 0xc4: { // DHT
+        let p = seg;
+        while (p < end) {
+          const tc = bytes[p] >> 4, th = bytes[p] & 15;
+          if (p + 17 > end || th > 3 || tc > 1) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
+          const counts = bytes.subarray(p + 1, p + 17);
+          let total = 0;
+          for (let i = 0; i < 16; i++) total += counts[i];
+          p += 17;
+          if (p + total > end || total > 256) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
+          const table = buildHuffmanTable(counts, bytes.subarray(p, p + total));
+          p += total;
+          (tc === 0 ? dcTables : acTables)[th] = table;
+        }
+        break;
+      }
+      case 0xdd: // DRI
+        restartInterval = u16(seg);
+        break;
+      case 0xe0:
+        if (length >= 7 && bytes[seg] === 0x4a && bytes[seg + 1] === 0x46 && bytes[seg + 2] === 0x49 && bytes[seg + 3] === 0x46) jfif = true;
+        break;
+      case 0xee: // APP14 "Adobe": the last byte says which colour transform the encoder applied.
+        if (length >= 14 && bytes[seg] === 0x41 && bytes[seg + 1] === 0x64 && bytes[seg + 2] === 0x6f && bytes[seg + 3] === 0x62 && bytes[seg + 4] === 0x65) {
+          adobeTransform = bytes[seg + 11];
+        }
+        break;
+      case 0xc0: case 0xc1: case 0xc2: {
+        if (frame) throw new UnsupportedMediaError(`JPEG with more than one frame is not supported; ${ACCEPTED_TYPES}`);
+        frame = readFrame(bytes, seg, end, marker === 0xc2, scale);
+        break;
+      }
+      case 0xda: { // SOS
+        if (!frame) throw new UndecodableImageError('corrupt JPEG: image data before the frame header');
+        const ns = bytes[seg];
+        if (ns < 1 || ns > 4 || seg + 1 + ns * 2 + 3 > end) throw new UndecodableImageError('corrupt JPEG: bad scan header');
+        const scanComponents: Component[] = [];
+        for (let i = 0; i < ns; i++) {
+          const id = bytes[seg + 1 + i * 2];
+          const tables = bytes[seg + 2 + i * 2];
+          const c = frame.components.find((x) => x.id === id);
+          if (!c) throw new UndecodableImageError(`corrupt JPEG: scan refers to unknown component ${id}`);
+          c.dcTable = dcTables[tables >> 4] ?? null;
+          c.acTable = acTables[tables & 15] ?? null;
+          scanComponents.push(c);
+        }
+        const p = seg + 1 + ns * 2;
+        const ss = bytes[p], se = bytes[p + 1], ah = bytes[p + 2] >> 4, al = bytes[p + 2] & 15;
+        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant);
+        continue;
+      }
+      default:
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc8 && marker !== 0xcc) {
+          throw new UnsupportedMediaError(`${unsupportedJpegProcess(marker)} is not supported; ${ACCEPTED_TYPES}`);
+        }
+        if (marker === 0xdc) throw new UnsupportedMediaError(`JPEG with a DNL marker is not supported; ${ACCEPTED_TYPES}`);
+    }
+    pos = end;
+  }
+
+  if (!frame) throw new UndecodableImageError('truncated or corrupt JPEG: no frame header');
+  for (const c of frame.components) {
+    if (!c.seen) throw new UndecodableImageError('truncated JPEG: a colour component has no image data');
+    if (c.coefs) {
+      transformAllBlocks(c, quant);
+      c.coefs = null;
+    }
+  }
+  const transform = colourTransform(frame.components, adobeTransform, jfif);
+  const width = Math.ceil(frame.width / scale);
+  const height = Math.ceil(frame.height / scale);
+  const planes: PlaneSet = frame.components.map((c) => ({ data: c.plane, stride: c.planeStride, upH: c.upH, upV: c.upV }));
+  return { data: convertToRgb(planes, width, height, transform), width, height };
+}
+
+function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale): Frame {
+  const precision = bytes[seg];
+  if (precision !== 8) throw new UnsupportedMediaError(`${precision}-bit JPEG is not supported; ${ACCEPTED_TYPES}`);
+  const height = (bytes[seg + 1] << 8) | bytes[seg + 2];
+  const width = (bytes[seg + 3] << 8) | bytes[seg + 4];
+  const count = bytes[seg + 5];
+  if (width === 0 || height === 0) throw new UndecodableImageError(`JPEG header gives a size of ${width}x${height}; both sides must be at least 1`);
+  if (count !== 1 && count !== 3 && count !== 4) {
+    throw new UnsupportedMediaError(`JPEG with ${count} colour components is not supported (1, 3 or 4 are); ${ACCEPTED_TYPES}`);
+  }
+  if (seg + 6 + count * 3 > end) throw new UndecodableImageError('corrupt JPEG: frame header too short');
+  const raw: { id: number; h: number; v: number; q: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = seg + 6 + i * 3;
+    const h = bytes[p + 1] >> 4, v = bytes[p + 1] & 15;
+    if (h < 1 || h > 4 || v < 1 || v > 4) throw new UndecodableImageError(`corrupt JPEG: sampling factors ${h}x${v}`);
+    raw.push({ id: bytes[p], h, v, q: bytes[p + 2] & 3 });
+  }
+  const hMax = Math.max(...raw.map((c) => c.h));
+  const vMax = Math.max(...raw.map((c) => c.v));
+  const mcusPerLine = Math.ceil(width / (8 * hMax));
+  const mcusPerColumn = Math.ceil(height / (8 * vMax));
+  const out = 8 / scale;
+  const components = raw.map((r): Component => {
+    if (hMax % r.h !== 0 || vMax % r.v !== 0) {
+      throw new UnsupportedMediaError(`JPEG sampling factors ${raw.map((c) => `${c.h}x${c.v}`).join(',')} are not supported (each must divide the largest); ${ACCEPTED_TYPES}`);
+    }
+    const rh = hMax / r.h, rv = vMax / r.v;
+    // A subsampled component can use a larger IDCT than the luma one and need less upsampling afterwards.
+    const idctSize = Math.min(8, out * Math.min(rh, rv)) as IdctSize;
+    const blocksPerLineAlloc = mcusPerLine * r.h;
+    const blocksPerColumnAlloc = mcusPerColumn * r.v;
+    const planeStride = blocksPerLineAlloc * idctSize;
+    const progressiveCoefs = progressive ? new Int16Array(blocksPerLineAlloc * blocksPerColumnAlloc * 64) : null;
+    return {
+      id: r.id, h: r.h, v: r.v, quantIndex: r.q,
+      blocksPerLine: Math.ceil(Math.ceil((width * r.h) / hMax) / 8),
+      blocksPerColumn: Math.ceil(Math.ceil((height * r.v) / vMax) / 8),
+      blocksPerLineAlloc, blocksPerColumnAlloc, idctSize,
+      plane: new Uint8ClampedArray(planeStride * blocksPerColumnAlloc * idctSize),
+      planeStride,
+      upH: (out * rh) / idctSize,
+      upV: (out * rv) / idctSize,
+      coefs: progressiveCoefs,
+      dcPred: 0, dcTable: null, acTable: null, seen: false,
+    };
+  });
+  return { width, height, progressive, hMax, vMax, mcusPerLine, mcusPerColumn, components };
+}
+
+function colourTransform(components: Component[], adobe: number, jfif: boolean): ColourTransform {
+  if (components.length === 1) return 'grey';
+  if (components.length === 3) {
+    if (adobe === 0) return 'rgb';
+    if (adobe < 0 && !jfif && components[0].id === 0x52 && components[1].id === 0x47 && components[2].id === 0x42) return 'rgb';
+    return 'ycbcr';
+  }
+  if (adobe === 2) return 'ycck';
+  // Photoshop, and every encoder that writes the Adobe marker, stores CMYK inverted (255 = no ink).
+  return adobe >= 0 ? 'cmyk-inverted' : 'cmyk';
+}
+
+const blockBuffer = new Int32Array(64);
+const preparedCache = new WeakMap<Uint16Array, Float32Array[]>();
+
+function prepared(quant: (Uint16Array | undefined)[], index: number, size: IdctSize): Float32Array {
+  const table = quant[index];
+  if (!table) throw new UndecodableImageError(`corrupt JPEG: quantisation table ${index} is missing`);
+  let bySize = preparedCache.get(table);
+  if (!bySize) preparedCache.set(table, (bySize = []));
+  return (bySize[size] ??= prepareQuantTable(table, size));
+}
+
+function transformAllBlocks(c: Component, quant: (Uint16Array | undefined)[]): void {
+  const q = prepared(quant, c.quantIndex, c.idctSize);
+  const coefs = c.coefs!;
+  const size = c.idctSize;
+  for (let row = 0; row < c.blocksPerColumnAlloc; row++) {
+    for (let col = 0; col < c.blocksPerLineAlloc; col++) {
+      idctBlock(coefs, (row * c.blocksPerLineAlloc + col) * 64, q, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+    }
+  }
+}
+
+/** Decodes one scan; returns the position of the marker after its entropy-coded data. */
+function decodeScan(
+  bytes: Uint8Array, start: number, frame: Frame, comps: Component[], restartInterval: number,
+  ss: number, se: number, ah: number, al: number, quant: (Uint16Array | undefined)[],
+): number {
+  const progressive = frame.progressive;
+  if (progressive) {
+    const badDc = ss === 0 && se !== 0;
+    const badAc = ss !== 0 && (se < ss || se > 63 || comps.length !== 1);
+    if (badDc || badAc || al > 13 || (ah !== 0 && ah !== al + 1)) throw new UndecodableImageError('corrupt JPEG: bad progressive scan parameters');
+  }
+  for (const c of comps) {
+    c.seen = true;
+    c.dcPred = 0;
+    const needsDc = !progressive || (ss === 0 && ah === 0);
+    const needsAc = !progressive || ss > 0;
+    if ((needsDc && !c.dcTable) || (needsAc && !c.acTable)) {
+      throw new UndecodableImageError('corrupt JPEG: scan uses a Huffman table that was not defined');
+    }
+  }
+  const reader = new BitReader(bytes, start);
+  let eobrun = 0;
+
+  // One function per kind of scan; each decodes one block given the offset of its coefficients.
+  let decodeBlock: (c: Component, coefs: Int16Array | Int32Array, off: number) => void;
+  if (!progressive) {
+    decodeBlock = (c, blk) => {
+      const t = reader.decode(c.dcTable!);
+      c.dcPred += reader.receiveExtend(t);
+      blk[0] = c.dcPred;
+      const ac = c.acTable!;
+      for (let k = 1; k < 64;) {
+        const rs = reader.decode(ac);
+        const s = rs & 15, r = rs >> 4;
+        if (s === 0) {
+          if (r < 15) break;
+          k += 16;
+          continue;
+        }
+        k += r;
+        blk[ZIGZAG[k]] = reader.receiveExtend(s);
+        k++;
+      }
+    };
+  } else if (ss === 0) {
+    decodeBlock = ah === 0
+      ? (c, coefs, off) => {
+        const t = reader.decode(c.dcTable!);
+        c.dcPred += reader.receiveExtend(t);
+        coefs[off] = c.dcPred * (1 << al);
+      }
+      : (_c, coefs, off) => {
+        if (reader.bit()) coefs[off] |= 1 << al;
+      };
+  } else if (ah === 0) {
+    decodeBlock = (c, coefs, off) => {
+      if (eobrun > 0) {
+        eobrun--;
+        return;
+      }
+      const ac = c.acTable!;
+      for (let k = ss; k <= se;) {
+        const rs = reader.decode(ac);
+        const s = rs & 15, r = rs >> 4;
+        if (s === 0) {
+          if (r < 15) {
+            eobrun = (1 << r) - 1 + reader.bits(r);
+            break;
+          }
+          k += 16;
+          continue;
+        }
+        k += r;
+        if (k > 63) throw new UndecodableImageError('corrupt JPEG: coefficient index past the end of a block');
+        coefs[off + ZIGZAG[k]] = reader.receiveExtend(s) * (1 << al);
+        k++;
+      }
+    };
+  } else {
+    const p1 = 1 << al, m1 = -1 << al;
+    decodeBlock = (c, coefs, off) => {
+      let k = ss;
+      if (eobrun <= 0) {
+        const ac = c.acTable!;
+        for (; k <= se; k++) {
+          const rs = reader.decode(ac);
+          let r = rs >> 4;
+          const s = rs & 15;
+          let value = 0;
+          if (s !== 0) {
+            value = reader.bit() ? p1 : m1;
+          } else if (r !== 15) {
+            eobrun = (1 << r) + reader.bits(r);
+            break;
+          }
+          // Skip r zero-history coefficients, refining the non-zero ones passed on the way.
+          while (k <= se) {
+            const z = off + ZIGZAG[k];
+            const cur = coefs[z];
+            if (cur !== 0) {
+              if (reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
+            } else {
+              if (r === 0) break;
+              r--;
+            }
+            k++;
+          }
+          if (value !== 0 && k <= se) coefs[off + ZIGZAG[k]] = value;
+        }
+      }
+      if (eobrun > 0) {
+        for (; k <= se; k++) {
+          const z = off + ZIGZAG[k];
+          const cur = coefs[z];
+          if (cur !== 0 && reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
+        }
+        eobrun--;
+      }
+    };
+  }
+
+  const blk = blockBuffer;
+  const visit = (c: Component, row: number, col: number): void => {
+    if (progressive) {
+      decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
+      return;
+    }
+    blk.fill(0);
+    decodeBlock(c, blk, 0);
+    const size = c.idctSize;
+    idctBlock(blk, 0, prepared(quant, c.quantIndex, size), c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+  };
+
+  let mcu = 0;
+  const restart = (): void => {
+    if (restartInterval > 0 && mcu > 0 && mcu % restartInterval === 0) {
+      reader.restart();
+      eobrun = 0;
+      for (const c of comps) c.dcPred = 0;
+    }
+  };
+  if (comps.length === 1) {
+    const c = comps[0];
+    for (let row = 0; row < c.blocksPerColumn; row++) {
+      for (let col = 0; col < c.blocksPerLine; col++, mcu++) {
+        restart();
+        visit(c, row, col);
+      }
+    }
+  } else {
+    for (let mrow = 0; mrow < frame.mcusPerColumn; mrow++) {
+      for (let mcol = 0; mcol < frame.mcusPerLine; mcol++, mcu++) {
+        restart();
+        for (const c of comps) {
+          for (let v = 0; v < c.v; v++) {
+            for (let h = 0; h < c.h; h++) visit(c, mrow * c.v + v, mcol * c.h + h);
+          }
+        }
+      }
+    }
+  }
+  return reader.endOfScan();
+}

@@ -1,0 +1,169 @@
+import { UndecodableImageError } from '../../errors.ts';
+
+/** Codes up to this many bits are decoded with one table look-up; longer ones take the canonical slow path. */
+const LOOKAHEAD = 9;
+
+/** A JPEG Huffman table prepared for decoding. */
+export interface HuffmanTable {
+  /** Indexed by the next LOOKAHEAD bits: (code length << 8) | symbol, or 0 when the code is longer. */
+  lookup: Uint16Array;
+  /** Largest code of each length 1..16, -1 when there is none. */
+  maxCode: Int32Array;
+  /** Offset to add to a code of each length to index `values`. */
+  valueOffset: Int32Array;
+  values: Uint8Array;
+}
+
+/**
+ * Builds a decoding table from the 16 code-length counts and the symbols of a DHT segment.
+ * Throws UndecodableImageError when the counts do not describe a valid prefix code.
+ */
+export function buildHuffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+  const lookup = new Uint16Array(1 << LOOKAHEAD);
+  const maxCode = new Int32Array(18).fill(-1);
+  const valueOffset = new Int32Array(18);
+  let code = 0;
+  let k = 0;
+  for (let len = 1; len <= 16; len++) {
+    const count = counts[len - 1];
+    valueOffset[len] = k - code;
+    for (let i = 0; i < count; i++) {
+      if (code >= 1 << len || k >= values.length) {
+        throw new UndecodableImageError('corrupt JPEG: invalid Huffman table');
+      }
+      if (len <= LOOKAHEAD) {
+        const shift = LOOKAHEAD - len;
+        const entry = (len << 8) | values[k];
+        const first = code << shift;
+        lookup.fill(entry, first, first + (1 << shift));
+      }
+      code++;
+      k++;
+    }
+    if (count > 0) maxCode[len] = code - 1;
+    code <<= 1;
+  }
+  // Makes the slow path stop at 16 bits however the data looks.
+  maxCode[17] = 0x7fffffff;
+  return { lookup, maxCode, valueOffset, values };
+}
+
+/**
+ * Reads the entropy-coded bits of a scan: removes 0xFF00 stuffing, stops at markers, and feeds zero bits
+ * beyond them so look-ahead never reads out of bounds. Consuming any of those fake bits means the data
+ * is truncated or corrupt, and throws, so every decode loop is bounded by the input length.
+ */
+export class BitReader {
+  pos: number;
+  private buf = 0;
+  private cnt = 0;
+  /** Fake zero bytes appended at a marker or at the end of the data. */
+  private pad = 0;
+  private atMarker = false;
+
+  constructor(private readonly data: Uint8Array, start: number) {
+    this.pos = start;
+  }
+
+  private fill(): void {
+    if (this.cnt < this.pad * 8) throw truncated();
+    const data = this.data;
+    while (this.cnt <= 24) {
+      let b = 0;
+      if (this.atMarker || this.pos >= data.length) {
+        this.pad++;
+      } else {
+        b = data[this.pos];
+        if (b === 0xff) {
+          const next = data[this.pos + 1];
+          if (next === 0) {
+            this.pos += 2;
+          } else {
+            this.atMarker = true;
+            this.pad++;
+            b = 0;
+          }
+        } else {
+          this.pos++;
+        }
+      }
+      this.buf = (this.buf << 8) | b;
+      this.cnt += 8;
+    }
+  }
+
+  /** Decodes one Huffman symbol. */
+  decode(table: HuffmanTable): number {
+    if (this.cnt < 16) this.fill();
+    const entry = table.lookup[(this.buf >>> (this.cnt - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
+    if (entry !== 0) {
+      this.cnt -= entry >> 8;
+      return entry & 0xff;
+    }
+    let len = LOOKAHEAD + 1;
+    let code = (this.buf >>> (this.cnt - len)) & ((1 << len) - 1);
+    while (code > table.maxCode[len]) {
+      len++;
+      code = (this.buf >>> (this.cnt - len)) & ((1 << len) - 1);
+    }
+    if (len > 16) throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
+    this.cnt -= len;
+    return table.values[table.valueOffset[len] + code];
+  }
+
+  /** Reads n (0..16) raw bits as an unsigned number. */
+  bits(n: number): number {
+    if (n === 0) return 0;
+    if (this.cnt < n) this.fill();
+    this.cnt -= n;
+    return (this.buf >>> this.cnt) & ((1 << n) - 1);
+  }
+
+  bit(): number {
+    if (this.cnt < 1) this.fill();
+    this.cnt--;
+    return (this.buf >>> this.cnt) & 1;
+  }
+
+  /** Reads an n-bit magnitude category value and sign-extends it (JPEG's RECEIVE + EXTEND). */
+  receiveExtend(n: number): number {
+    if (n === 0) return 0;
+    if (this.cnt < n) this.fill();
+    this.cnt -= n;
+    const v = (this.buf >>> this.cnt) & ((1 << n) - 1);
+    return v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
+  }
+
+  /** Throws when fake bits past a marker or the end of the data have been consumed. */
+  checkNotOverrun(): void {
+    if (this.cnt < this.pad * 8) throw truncated();
+  }
+
+  /** At a restart interval boundary: expects an RSTn marker, skips it, and resets the bit buffer. */
+  restart(): void {
+    this.checkNotOverrun();
+    const data = this.data;
+    let p = this.pos;
+    // Tolerate stray bytes before the marker, bounded by the data length.
+    while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7)) p++;
+    if (p + 1 >= data.length) throw truncated();
+    this.pos = p + 2;
+    this.buf = 0;
+    this.cnt = 0;
+    this.pad = 0;
+    this.atMarker = false;
+  }
+
+  /** Position of the marker that ends the scan, for the segment parser to resume from. */
+  endOfScan(): number {
+    this.checkNotOverrun();
+    const data = this.data;
+    let p = this.pos;
+    while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))) p++;
+    return p;
+  }
+}
+
+function truncated(): UndecodableImageError {
+  return new UndecodableImageError('truncated or corrupt JPEG: the image data ends before all blocks are decoded');
+}

@@ -1,0 +1,144 @@
+/**
+ * Inverse DCTs that write 8x8, 4x4, 2x2 or 1x1 pixels per block. The reduced sizes evaluate the same
+ * continuous reconstruction at the centres of 2x2, 4x4 or 8x8 pixel groups using only the lowest
+ * frequencies, which is how libjpeg scales in the DCT domain: the work and the output shrink together.
+ */
+
+export type IdctSize = 1 | 2 | 4 | 8;
+
+const AAN_SCALE = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
+
+/**
+ * Prepares a quantisation table (64 values in natural order) for one IDCT size: for size 8 the
+ * dequantisers carry the AAN scale factors and the final 1/8; for smaller sizes they are the plain values.
+ */
+export function prepareQuantTable(quant: Uint16Array, size: IdctSize): Float32Array {
+  const out = new Float32Array(64);
+  for (let i = 0; i < 64; i++) {
+    out[i] = size === 8 ? (quant[i] * AAN_SCALE[i >> 3] * AAN_SCALE[i & 7]) / 8 : quant[i];
+  }
+  return out;
+}
+
+/** basis[x * n + u] = C(u)/2 * cos((2x+1) u pi / 2n), C(0) = 1/sqrt(2), C(u) = 1 otherwise. */
+function reducedBasis(n: number): Float64Array {
+  const m = new Float64Array(n * n);
+  for (let x = 0; x < n; x++) {
+    for (let u = 0; u < n; u++) {
+      m[x * n + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n));
+    }
+  }
+  return m;
+}
+const B4 = reducedBasis(4);
+const B2 = reducedBasis(2);
+const work = new Float64Array(64);
+
+/**
+ * Dequantises and inverse-transforms one block of coefficients (natural order, at `coefs[off..off+63]`)
+ * into `size` x `size` pixels at `out[outOff]` with row stride `stride`. `q` comes from prepareQuantTable
+ * for the same size. The clamped output array rounds and limits to 0..255.
+ */
+export function idctBlock(
+  coefs: Int16Array | Int32Array, off: number, q: Float32Array,
+  out: Uint8ClampedArray, outOff: number, stride: number, size: IdctSize,
+): void {
+  if (size === 8) idct8(coefs, off, q, out, outOff, stride);
+  else if (size === 4) idct4(coefs, off, q, out, outOff, stride);
+  else if (size === 2) idct2(coefs, off, q, out, outOff, stride);
+  else out[outOff] = (coefs[off] * q[0]) / 8 + 128;
+}
+
+/** Float AAN IDCT (the structure of libjpeg's jidctflt.c). */
+function idct8(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
+  const ws = work;
+  for (let col = 0; col < 8; col++) {
+    const i = off + col;
+    if (c[i + 8] === 0 && c[i + 16] === 0 && c[i + 24] === 0 && c[i + 32] === 0 && c[i + 40] === 0 &&
+        c[i + 48] === 0 && c[i + 56] === 0) {
+      const dc = c[i] * q[col];
+      ws[col] = dc; ws[col + 8] = dc; ws[col + 16] = dc; ws[col + 24] = dc;
+      ws[col + 32] = dc; ws[col + 40] = dc; ws[col + 48] = dc; ws[col + 56] = dc;
+      continue;
+    }
+    let t0 = c[i] * q[col];
+    let t1 = c[i + 16] * q[col + 16];
+    let t2 = c[i + 32] * q[col + 32];
+    let t3 = c[i + 48] * q[col + 48];
+    let t10 = t0 + t2;
+    let t11 = t0 - t2;
+    let t13 = t1 + t3;
+    let t12 = (t1 - t3) * 1.414213562 - t13;
+    t0 = t10 + t13; t3 = t10 - t13; t1 = t11 + t12; t2 = t11 - t12;
+    let t4 = c[i + 8] * q[col + 8];
+    let t5 = c[i + 24] * q[col + 24];
+    let t6 = c[i + 40] * q[col + 40];
+    let t7 = c[i + 56] * q[col + 56];
+    const z13 = t6 + t5, z10 = t6 - t5, z11 = t4 + t7, z12 = t4 - t7;
+    t7 = z11 + z13;
+    t11 = (z11 - z13) * 1.414213562;
+    const z5 = (z10 + z12) * 1.847759065;
+    t10 = z5 - z12 * 1.082392200;
+    t12 = z5 - z10 * 2.613125930;
+    t6 = t12 - t7; t5 = t11 - t6; t4 = t10 - t5;
+    ws[col] = t0 + t7; ws[col + 56] = t0 - t7;
+    ws[col + 8] = t1 + t6; ws[col + 48] = t1 - t6;
+    ws[col + 16] = t2 + t5; ws[col + 40] = t2 - t5;
+    ws[col + 24] = t3 + t4; ws[col + 32] = t3 - t4;
+  }
+  for (let row = 0; row < 64; row += 8) {
+    const o = outOff + (row >> 3) * stride;
+    // +128.5 and truncation round to nearest; the clamped store limits to 0..255.
+    let t0 = ws[row] + 128.5;
+    let t2 = ws[row + 4];
+    let t10 = t0 + t2;
+    let t11 = t0 - t2;
+    let t1 = ws[row + 2], t3 = ws[row + 6];
+    let t13 = t1 + t3;
+    let t12 = (t1 - t3) * 1.414213562 - t13;
+    t0 = t10 + t13; t3 = t10 - t13; t1 = t11 + t12; t2 = t11 - t12;
+    const z13 = ws[row + 5] + ws[row + 3], z10 = ws[row + 5] - ws[row + 3];
+    const z11 = ws[row + 1] + ws[row + 7], z12 = ws[row + 1] - ws[row + 7];
+    const t7 = z11 + z13;
+    t11 = (z11 - z13) * 1.414213562;
+    const z5 = (z10 + z12) * 1.847759065;
+    t10 = z5 - z12 * 1.082392200;
+    t12 = z5 - z10 * 2.613125930;
+    const t6 = t12 - t7, t5 = t11 - t6, t4 = t10 - t5;
+    out[o] = (t0 + t7) | 0; out[o + 7] = (t0 - t7) | 0;
+    out[o + 1] = (t1 + t6) | 0; out[o + 6] = (t1 - t6) | 0;
+    out[o + 2] = (t2 + t5) | 0; out[o + 5] = (t2 - t5) | 0;
+    out[o + 3] = (t3 + t4) | 0; out[o + 4] = (t3 - t4) | 0;
+  }
+}
+
+function idct4(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
+  const ws = work;
+  const b = B4;
+  for (let u = 0; u < 4; u++) {
+    const f0 = c[off + u] * q[u], f1 = c[off + 8 + u] * q[8 + u];
+    const f2 = c[off + 16 + u] * q[16 + u], f3 = c[off + 24 + u] * q[24 + u];
+    for (let y = 0; y < 4; y++) {
+      ws[y * 4 + u] = b[y * 4] * f0 + b[y * 4 + 1] * f1 + b[y * 4 + 2] * f2 + b[y * 4 + 3] * f3;
+    }
+  }
+  for (let y = 0; y < 4; y++) {
+    const f0 = ws[y * 4], f1 = ws[y * 4 + 1], f2 = ws[y * 4 + 2], f3 = ws[y * 4 + 3];
+    const o = outOff + y * stride;
+    for (let x = 0; x < 4; x++) {
+      out[o + x] = b[x * 4] * f0 + b[x * 4 + 1] * f1 + b[x * 4 + 2] * f2 + b[x * 4 + 3] * f3 + 128;
+    }
+  }
+}
+
+function idct2(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
+  const b = B2;
+  const f00 = c[off] * q[0], f01 = c[off + 1] * q[1], f10 = c[off + 8] * q[8], f11 = c[off + 9] * q[9];
+  // Vertical pass for the two horizontal frequencies, then horizontal.
+  const a0 = b[0] * f00 + b[1] * f10, a1 = b[0] * f01 + b[1] * f11;
+  const d0 = b[2] * f00 + b[3] * f10, d1 = b[2] * f01 + b[3] * f11;
+  out[outOff] = b[0] * a0 + b[1] * a1 + 128;
+  out[outOff + 1] = b[2] * a0 + b[3] * a1 + 128;
+  out[outOff + stride] = b[0] * d0 + b[1] * d1 + 128;
+  out[outOff + stride + 1] = b[2] * d0 + b[3] * d1 + 128;
+}
