@@ -1,0 +1,10 @@
+/**
+ * SHA-256 of some bytes as 64 lowercase hex characters, via Web Crypto (workerd, Node 20 and browsers).
+ * Used as a content version for published heads and models.
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}

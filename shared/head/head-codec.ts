@@ -1,0 +1,201 @@
+/**
+ * The head's binary format, version 1. Self-describing, little-endian, 4-byte aligned:
+ *
+ *   offset  size  field
+ *   0       4     magic "EHHD"
+ *   4       2     u16 format version (1)
+ *   6       2     u16 reserved, 0
+ *   8       4     u32 embeddingSize d
+ *   12      4     u32 label count k
+ *   16      4     u32 byte length L of the labels JSON
+ *   20      4     u32 reserved, 0
+ *   24      8     f64 temperature
+ *   32      L     labels as UTF-8 JSON array of strings (JSON.stringify form), zero-padded to a multiple of 4
+ *   ...     4d    f32 featureMean
+ *   ...     4d    f32 featureScale
+ *   ...     4dk   f32 weights, row-major [d][k]
+ *   ...     4k    f32 bias
+ *   ...     4     u32 CRC-32 (IEEE) of every preceding byte
+ *
+ * Decoding is strict (canonical JSON, zero padding, exact length, checksum), so every blob that decodes
+ * re-encodes to the very same bytes, and a content hash of the blob identifies the head.
+ */
+import { InvalidModelError } from '../errors.ts';
+import type { Head } from './head-types.ts';
+
+export { sha256Hex } from '../hash.ts';
+
+/** "EHHD" */
+const MAGIC = [0x45, 0x48, 0x48, 0x44];
+export const HEAD_FORMAT_VERSION = 1;
+const HEADER_BYTES = 32;
+const CHECKSUM_BYTES = 4;
+
+/**
+ * Serialises a head to the version-1 binary format (see the file comment).
+ * Inverse of {@link decodeHead}.
+ * @throws InvalidModelError when the head is inconsistent (array lengths, duplicate labels, non-finite values),
+ *   so a broken head is never published.
+ */
+export function encodeHead(head: Head): Uint8Array {
+  checkHead(head);
+  const d = head.embeddingSize;
+  const k = head.labels.length;
+  const labelBytes = new TextEncoder().encode(JSON.stringify(head.labels));
+  const labelsEnd = HEADER_BYTES + align4(labelBytes.length);
+  const total = labelsEnd + 4 * (2 * d + d * k + k) + CHECKSUM_BYTES;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint16(4, HEAD_FORMAT_VERSION, true);
+  view.setUint32(8, d, true);
+  view.setUint32(12, k, true);
+  view.setUint32(16, labelBytes.length, true);
+  view.setFloat64(24, head.temperature, true);
+  bytes.set(labelBytes, HEADER_BYTES);
+  let offset = labelsEnd;
+  for (const array of [head.featureMean, head.featureScale, head.weights, head.bias]) {
+    for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i], true);
+  }
+  view.setUint32(offset, crc32(bytes, 0, offset), true);
+  return bytes;
+}
+
+/**
+ * Parses a version-1 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
+ * @param bytes the whole blob, as read from KV/R2/disk
+ * @throws InvalidModelError on a wrong magic or unsupported version, truncation or trailing bytes, a checksum
+ *   mismatch, malformed or duplicate labels, NaN/infinite values, or a non-positive temperature or feature scale
+ */
+export function decodeHead(bytes: Uint8Array): Head {
+  if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) {
+    throw new InvalidModelError(`head blob is ${bytes.length} bytes; a valid one is at least ${HEADER_BYTES + CHECKSUM_BYTES}`);
+  }
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
+    throw new InvalidModelError('not a head blob: the magic bytes are not "EHHD"');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(4, true);
+  if (version !== HEAD_FORMAT_VERSION) {
+    throw new InvalidModelError(`head format version ${version} is not supported; this build reads version ${HEAD_FORMAT_VERSION}`);
+  }
+  if (view.getUint16(6, true) !== 0 || view.getUint32(20, true) !== 0) {
+    throw new InvalidModelError('head blob has non-zero reserved header fields');
+  }
+  const d = view.getUint32(8, true);
+  const k = view.getUint32(12, true);
+  const labelLength = view.getUint32(16, true);
+  const labelsEnd = HEADER_BYTES + align4(labelLength);
+  // Plain doubles: exact for any u32 inputs, so a corrupt header cannot overflow into a plausible size.
+  const expected = labelsEnd + 4 * (2 * d + d * k + k) + CHECKSUM_BYTES;
+  if (bytes.length !== expected) {
+    throw new InvalidModelError(
+      `head blob is ${bytes.length} bytes but its header (${d} dims, ${k} labels) implies ${expected}; it is truncated or corrupt`,
+    );
+  }
+  const checksumAt = expected - CHECKSUM_BYTES;
+  if (view.getUint32(checksumAt, true) !== crc32(bytes, 0, checksumAt)) {
+    throw new InvalidModelError('head blob checksum mismatch; it is corrupt');
+  }
+  for (let i = HEADER_BYTES + labelLength; i < labelsEnd; i++) {
+    if (bytes[i] !== 0) throw new InvalidModelError('head blob has non-zero padding after the labels');
+  }
+  const labels = parseLabels(bytes.subarray(HEADER_BYTES, HEADER_BYTES + labelLength));
+  if (labels.length !== k) {
+    throw new InvalidModelError(`head blob declares ${k} labels but its label list has ${labels.length}`);
+  }
+  let offset = labelsEnd;
+  const readFloats = (length: number): Float32Array => {
+    const array = new Float32Array(length);
+    for (let i = 0; i < length; i++, offset += 4) array[i] = view.getFloat32(offset, true);
+    return array;
+  };
+  const head: Head = {
+    labels,
+    embeddingSize: d,
+    featureMean: readFloats(d),
+    featureScale: readFloats(d),
+    weights: readFloats(d * k),
+    bias: readFloats(k),
+    temperature: view.getFloat64(24, true),
+  };
+  checkHead(head);
+  return head;
+}
+
+function parseLabels(labelBytes: Uint8Array): string[] {
+  let text: string;
+  let labels: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(labelBytes);
+    labels = JSON.parse(text);
+  } catch {
+    throw new InvalidModelError('head blob labels are not valid UTF-8 JSON');
+  }
+  if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
+    throw new InvalidModelError('head blob labels must be a JSON array of strings');
+  }
+  // Only the canonical spelling is accepted, so decode -> encode reproduces the blob exactly.
+  if (JSON.stringify(labels) !== text) {
+    throw new InvalidModelError('head blob labels are not in canonical JSON form');
+  }
+  return labels as string[];
+}
+
+/** The invariants both directions enforce. */
+function checkHead(head: Head): void {
+  const d = head.embeddingSize;
+  const k = head.labels.length;
+  if (!Number.isInteger(d) || d < 1 || d > 0xffffffff) {
+    throw new InvalidModelError(`head embeddingSize must be a positive integer, got ${d}`);
+  }
+  if (k < 2) throw new InvalidModelError(`a head needs at least 2 labels, got ${k}`);
+  const seen = new Set<string>();
+  for (const label of head.labels) {
+    if (typeof label !== 'string' || label.length === 0) throw new InvalidModelError('head labels must be non-empty strings');
+    if (seen.has(label)) throw new InvalidModelError(`head label "${label}" appears twice`);
+    seen.add(label);
+  }
+  const lengths: [string, Float32Array, number][] = [
+    ['featureMean', head.featureMean, d],
+    ['featureScale', head.featureScale, d],
+    ['weights', head.weights, d * k],
+    ['bias', head.bias, k],
+  ];
+  for (const [name, array, length] of lengths) {
+    if (!(array instanceof Float32Array) || array.length !== length) {
+      throw new InvalidModelError(`head ${name} must be a Float32Array of length ${length}, got ${array?.length}`);
+    }
+    for (let i = 0; i < array.length; i++) {
+      if (!Number.isFinite(array[i])) throw new InvalidModelError(`head ${name}[${i}] is ${array[i]}; every value must be finite`);
+    }
+  }
+  for (let j = 0; j < d; j++) {
+    if (!(head.featureScale[j] > 0)) throw new InvalidModelError(`head featureScale[${j}] is ${head.featureScale[j]}; scales must be > 0`);
+  }
+  if (!Number.isFinite(head.temperature) || head.temperature <= 0) {
+    throw new InvalidModelError(`head temperature is ${head.temperature}; it must be finite and > 0`);
+  }
+}
+
+/** Rounds up to a multiple of 4 in double arithmetic (bit operations would wrap at 2^31). */
+function align4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (IEEE 802.3, as in zip/PNG) of bytes[start, end). */
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
