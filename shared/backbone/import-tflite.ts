@@ -6,7 +6,7 @@
 import { InvalidModelError } from '../errors.ts';
 import { readTflite, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteTensor } from '../tflite/read-tflite.ts';
 import { BuiltinOperator, TENSOR_TYPE_BYTES } from '../tflite/schema.ts';
-import type { Activation, BackboneGraph, BackboneLayer } from './backbone-graph.ts';
+import type { Activation, BackboneGraph, BackboneLayer, Padding } from './backbone-graph.ts';
 import type { BackboneSpec } from './backbone-spec.ts';
 
 export type { BackboneGraph, BackboneLayer } from './backbone-graph.ts';
@@ -39,6 +39,17 @@ function halfToFloat(h: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 31) return fraction ? NaN : sign * Infinity;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Float constant data as a typed array, copied so that it is aligned and owned. */
+function floats(type: 'float32' | 'float16' | 'float64', data: Uint8Array, count: number): Float32Array | Float64Array {
+  const aligned = data.slice().buffer;
+  if (type === 'float32') return new Float32Array(aligned, 0, count);
+  if (type === 'float64') return new Float64Array(aligned, 0, count);
+  const half = new Uint16Array(aligned, 0, count);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(half[i]);
+  return out;
 }
 
 /** Integer constant data as a typed array; wider types are copied so that they are aligned. */
@@ -94,14 +105,16 @@ class Importer {
   }
 
   /**
-   * A constant tensor as float32 in its TFLite layout: float32 and float16 as they are, integer types through
-   * their (per-tensor or per-axis) scale and zero point. `fallbackScale` serves int32 biases stored without
-   * quantization, whose scale is input scale x weight scale by TFLite's convention.
+   * A constant tensor as float32: float32 and float16 as they are, integer types through their (per-tensor or
+   * per-axis) scale and zero point. `fallbackScale` serves int32 biases stored without quantization, whose
+   * scale is input scale x weight scale by TFLite's convention. With `firstAxisLast` the first axis moves to
+   * the end ([out, h, w, in] to [h, w, in, out]) in the same pass, sparing a second large copy.
    */
-  constant(index: number, what: string, fallbackScale?: number[]): Float32Array {
-    const folded = this.folded.get(index);
-    if (folded) return folded;
+  constant(index: number, what: string, options: { fallbackScale?: number[]; firstAxisLast?: boolean } = {}): Float32Array {
     const t = this.tensor(index, what);
+    const first = t.shape[0] ?? 1;
+    const folded = this.folded.get(index);
+    if (folded) return options.firstAxisLast ? moveFirstAxisLast(folded, first) : folded;
     const data = this.model.buffers[t.buffer];
     const count = product(t.shape);
     const bytesPer = TENSOR_TYPE_BYTES[t.type];
@@ -110,43 +123,45 @@ class Importer {
     if (data.length !== count * bytesPer) {
       throw new InvalidModelError(`${what} (${t.name}) holds ${data.length} bytes; shape [${t.shape.join(', ')}] of ${t.type} needs ${count * bytesPer}`);
     }
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const out = new Float32Array(count);
-    if (t.type === 'float32') return new Float32Array(data.slice().buffer);
-    if (t.type === 'float16') {
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
-      return out;
+    let raw: ArrayLike<number>;
+    let scale = [1];
+    let zeroPoint = [0];
+    let axis = 0;
+    if (t.type === 'float32' || t.type === 'float16' || t.type === 'float64') {
+      raw = floats(t.type, data, count);
+      if (!options.firstAxisLast && raw instanceof Float32Array) return raw;
+    } else {
+      raw = integers(t.type, data, count);
+      const q = t.quantization;
+      const s = q?.scale ?? options.fallbackScale;
+      if (!s) throw new InvalidModelError(`${what} (${t.name}) is ${t.type} without quantization parameters; cannot dequantize it`);
+      scale = s;
+      zeroPoint = q?.zeroPoint ?? s.map(() => 0);
+      axis = q?.quantizedDimension ?? 0;
     }
-    if (t.type === 'float64') {
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-      return out;
-    }
-    const raw = integers(t.type, data, count);
-    const q = t.quantization;
-    const scale = q?.scale ?? fallbackScale;
-    if (!scale) throw new InvalidModelError(`${what} (${t.name}) is ${t.type} without quantization parameters; cannot dequantize it`);
-    const zeroPoint = q?.zeroPoint ?? scale.map(() => 0);
-    if (scale.length === 1) {
-      const s = scale[0];
-      const z = zeroPoint[0] ?? 0;
-      for (let i = 0; i < count; i++) out[i] = (raw[i] - z) * s;
-      return out;
-    }
-    const axis = q?.quantizedDimension ?? 0;
-    const channels = t.shape[axis];
+    const perAxis = scale.length > 1;
+    const channels = perAxis ? t.shape[axis] : 1;
     if (channels !== scale.length || zeroPoint.length !== scale.length) {
       throw new InvalidModelError(
         `${what} (${t.name}) has ${scale.length} scales and ${zeroPoint.length} zero points for dimension ${axis} of shape [${t.shape.join(', ')}]`,
       );
     }
-    const inner = product(t.shape.slice(axis + 1));
+    const out = new Float32Array(count);
+    if (count === 0) return out;
+    const inner = perAxis ? product(t.shape.slice(axis + 1)) : count;
     const outer = count / (inner * channels);
+    const rest = count / first;
+    const transpose = options.firstAxisLast === true && first > 1;
     let i = 0;
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++) {
         const s = scale[c];
         const z = zeroPoint[c];
-        for (let k = 0; k < inner; k++, i++) out[i] = (raw[i] - z) * s;
+        if (transpose) {
+          for (let k = 0; k < inner; k++, i++) out[(i % rest) * first + ((i / rest) | 0)] = (raw[i] - z) * s;
+        } else {
+          for (let k = 0; k < inner; k++, i++) out[i] = (raw[i] - z) * s;
+        }
       }
     }
     return out;
@@ -159,7 +174,7 @@ class Importer {
     const input = this.graphTensors[op.inputs[0]]?.quantization;
     const weights = this.graphTensors[op.inputs[1]]?.quantization;
     const fallback = input && weights ? weights.scale.map((s) => s * input.scale[0]) : undefined;
-    const bias = this.constant(index, `${what} bias`, fallback);
+    const bias = this.constant(index, `${what} bias`, { fallbackScale: fallback });
     if (bias.length !== channels) throw new InvalidModelError(`${what} bias has ${bias.length} values for ${channels} output channels`);
     return bias;
   }
@@ -200,6 +215,34 @@ function isGlobalPool(op: TfliteOperator, im: Importer): boolean {
     return axes.length === 2 && axes[0] === 1 && axes[1] === 2;
   }
   return false;
+}
+
+/**
+ * Checks a sliding window's strides and dilations and that the output size the file declares is the one
+ * TFLite's SAME/VALID rule gives, so the executor's shapes can never drift from the file's.
+ */
+function checkWindow(
+  what: string,
+  xShape: number[],
+  outShape: number[],
+  filter: [number, number],
+  o: { strideH: number; strideW: number; dilationH?: number; dilationW?: number; padding: Padding },
+): [number, number] {
+  const dilations = [o.dilationH ?? 1, o.dilationW ?? 1];
+  const strides = [o.strideH, o.strideW];
+  const expected = [0, 1].map((axis) => {
+    const size = xShape[axis + 1];
+    const span = (filter[axis] - 1) * dilations[axis] + 1;
+    return o.padding === 'same' ? Math.ceil(size / strides[axis]) : Math.ceil((size - span + 1) / strides[axis]);
+  });
+  const valid = [...strides, ...dilations, ...filter].every((v) => Number.isInteger(v) && v >= 1 && v <= 4096);
+  if (!valid || outShape.length !== 4 || expected[0] < 1 || outShape[1] !== expected[0] || outShape[2] !== expected[1]) {
+    throw new InvalidModelError(
+      `${what}: a ${filter.join('x')} window with strides ${strides.join('x')}, dilations ${dilations.join('x')} and ${o.padding} padding ` +
+        `over input [${xShape.join(', ')}] does not give the declared output [${outShape.join(', ')}]`,
+    );
+  }
+  return expected as [number, number];
 }
 
 /** real = (pixel - zeroPoint) * scale for pixels 0..255, from the quantization of whatever first sees them. */
@@ -295,7 +338,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
         const filterTensor = im.tensor(op.inputs[1], `${what} filter`);
         const [outChannels, kh, kw, inChannels] = filterTensor.shape;
         if (filterTensor.shape.length !== 4) throw new InvalidModelError(`${what} filter has shape [${filterTensor.shape.join(', ')}]; expected [out, h, w, in]`);
-        const weights = im.constant(op.inputs[1], `${what} filter`);
+        const weights = im.constant(op.inputs[1], `${what} filter`, { firstAxisLast: true });
         const bias = im.bias(op, outChannels, what);
         const activation = activationOf(op.options.activation, what);
         if (inClassifier) {
@@ -303,17 +346,17 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
           if (kh !== 1 || kw !== 1 || xShape.length !== 2 || xShape[1] !== inChannels) {
             throw new InvalidModelError(`${what} after the global pool must be a 1x1 convolution over ${xShape[1]} channels`);
           }
-          target.push({ op: 'fullyConnected', inputs: [x], output: out, weights: moveFirstAxisLast(weights, outChannels), inSize: inChannels, outSize: outChannels, bias, activation });
+          target.push({ op: 'fullyConnected', inputs: [x], output: out, weights, inSize: inChannels, outSize: outChannels, bias, activation });
           im.setShape(out, [1, outChannels]);
           break;
         }
         if (xShape.length !== 4 || xShape[3] !== inChannels) {
           throw new InvalidModelError(`${what} filter expects ${inChannels} input channels but its input has shape [${xShape.join(', ')}]`);
         }
-        const [, oh, ow] = outTensor.shape;
+        const [oh, ow] = checkWindow(what, xShape, outTensor.shape, [kh, kw], op.options);
         layers.push({
           op: 'conv2d', inputs: [x], output: out,
-          filter: moveFirstAxisLast(weights, outChannels), filterShape: [kh, kw, inChannels, outChannels], bias,
+          filter: weights, filterShape: [kh, kw, inChannels, outChannels], bias,
           strides: [op.options.strideH, op.options.strideW], dilations: [op.options.dilationH, op.options.dilationW],
           padding: op.options.padding, activation,
         });
@@ -334,7 +377,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
           (op.options.depthMultiplier > 0 && op.options.depthMultiplier !== multiplier)) {
           throw new InvalidModelError(`${what} filter [${filterTensor.shape.join(', ')}] does not fit input [${xShape.join(', ')}] with depth multiplier ${op.options.depthMultiplier}`);
         }
-        const [, oh, ow] = outTensor.shape;
+        const [oh, ow] = checkWindow(what, xShape, outTensor.shape, [kh, kw], op.options);
         // TFLite [1, h, w, in * m] and TensorFlow.js [h, w, in, m] share one memory layout.
         layers.push({
           op: 'depthwiseConv2d', inputs: [x], output: out,
@@ -373,12 +416,13 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
           break;
         }
         if (inClassifier) throw new InvalidModelError(`${what} follows the global pool; only a fully connected classifier may`);
+        const [oh, ow] = checkWindow(what, xShape, outTensor.shape, [op.options.filterHeight, op.options.filterWidth], op.options);
         layers.push({
           op: op.opcode === BuiltinOperator.MAX_POOL_2D ? 'maxPool' : 'avgPool', inputs: [x], output: out,
           filterSize: [op.options.filterHeight, op.options.filterWidth], strides: [op.options.strideH, op.options.strideW],
           padding: op.options.padding, activation,
         });
-        im.setShape(out, [1, outTensor.shape[1], outTensor.shape[2], xShape[3]]);
+        im.setShape(out, [1, oh, ow, xShape[3]]);
         break;
       }
 
@@ -407,7 +451,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
         }
         target.push({
           op: 'fullyConnected', inputs: [flat], output: out,
-          weights: moveFirstAxisLast(im.constant(op.inputs[1], `${what} weights`), outSize), inSize, outSize,
+          weights: im.constant(op.inputs[1], `${what} weights`, { firstAxisLast: true }), inSize, outSize,
           bias: im.bias(op, outSize, what), activation: activationOf(op.options.activation, what),
         });
         im.setShape(out, [1, outSize]);
