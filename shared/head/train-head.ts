@@ -1,0 +1,697 @@
+/**
+ * Trains the head: multinomial softmax regression on standardised embeddings, minimising
+ *
+ *   F(W, b) = sum_i w_i * CE(softmax(z_i W + b), y_i) / sum_i w_i  +  (l2 / 2) * ||W||^2
+ *
+ * (bias not penalised) with full-batch L-BFGS and a weak-Wolfe line search. Pure float64 maths on typed
+ * arrays, so the same code runs in workerd (cron retraining under a CPU deadline) and in Node (CLI).
+ *
+ * Determinism: no randomness and no clock inside; the examples are first put in a canonical order
+ * (by label, then by a hash of their bytes), so the result is bit-for-bit identical for the same set of
+ * examples whatever order they arrive in. Only `deadline` can make two runs differ.
+ */
+import { BadRequestError } from '../errors.ts';
+import type { Head } from './head-types.ts';
+
+/** Labelled embeddings. */
+export interface TrainingSet {
+  /** [n * embeddingSize], row-major. */
+  embeddings: Float32Array;
+  embeddingSize: number;
+  /** [n], each in [0, labels.length). */
+  labelIndex: Int32Array;
+  /** Unique, non-empty; every label needs at least one example. */
+  labels: string[];
+}
+
+export interface TrainOptions {
+  /**
+   * Seed for anything random. The linear head is a convex problem started from zero (or `initial`) and
+   * uses no randomness, so today its result does not depend on the seed; a hidden-layer head will.
+   */
+  seed: number;
+  /** L2 penalty on the standardised weights, per unit of mean loss. Default {@link DEFAULT_L2}. */
+  l2?: number;
+  /** 'balanced' (default) weighs each example by n / (k * n_c) so every class counts equally; 'none' weighs all 1. */
+  classWeighting?: 'balanced' | 'none';
+  /** L-BFGS iterations at most. Default {@link DEFAULT_MAX_ITERATIONS}. */
+  maxIterations?: number;
+  /** Converged when max |gradient| <= tolerance (gradient of the mean loss). Default {@link DEFAULT_TOLERANCE}. */
+  tolerance?: number;
+  /**
+   * Warm start. Its labels may be any subset of the new labels (new classes start at zero, labels missing from
+   * the new set are dropped); its embeddingSize must match. The standardisation is recomputed from the new data
+   * and the old weights are re-expressed in it exactly, so training starts from the old head's logits.
+   */
+  initial?: Head;
+  /**
+   * Polled after every objective evaluation; once it returns true, training stops and returns the best point so
+   * far (always at least one full iteration when the start is not already converged). E.g. `() => Date.now() > t`.
+   */
+  deadline?: () => boolean;
+}
+
+export type StopReason = 'converged' | 'max_iterations' | 'deadline' | 'stalled';
+
+export interface TrainResult {
+  head: Head;
+  /** L-BFGS iterations completed. */
+  iterations: number;
+  /** Objective F at the start (0 weights: ln k; or the `initial` head), for logs of how much a retraining gained. */
+  initialLoss: number;
+  /** Objective F at the returned weights (weighted mean cross-entropy + L2 term), before float32 rounding. */
+  finalLoss: number;
+  /** True when the gradient tolerance was met. */
+  converged: boolean;
+  stopReason: StopReason;
+  /** Objective+gradient evaluations (one pass over the data each); the cost unit of training. */
+  evaluations: number;
+}
+
+/**
+ * Default L2 (per unit of mean loss, on standardised features). Backbone embeddings of a few hundred photos
+ * are almost always linearly separable in ~1000 dimensions, so without a penalty the weights grow without bound
+ * and probabilities become overconfident; 1e-2 keeps the weight norm of order 1-10, which generalises well for
+ * transfer-learning heads and keeps the problem well conditioned enough to converge in tens of iterations.
+ */
+export const DEFAULT_L2 = 1e-2;
+export const DEFAULT_MAX_ITERATIONS = 200;
+export const DEFAULT_TOLERANCE = 1e-4;
+
+/** L-BFGS history length: 10 is the usual sweet spot, and the memory is 2 * 10 * (d * k) doubles. */
+const HISTORY = 10;
+/** Features whose training values are all equal get scale 1 (their weight gets no gradient and stays 0). */
+const CONSTANT_SCALE = 1;
+/**
+ * Standard deviations are floored at this fraction of the typical (RMS) standard deviation, so a nearly-dead
+ * ReLU channel (zero on all but a couple of photos) is not blown up into a huge standardised value on new photos.
+ */
+const SCALE_FLOOR_FRACTION = 0.05;
+
+/**
+ * Trains a softmax-regression head on labelled embeddings.
+ * @param data embeddings [n * embeddingSize] with labelIndex [n] into labels
+ * @returns the head (labels in `data.labels` order, temperature 1) and how training went
+ * @throws BadRequestError when there are fewer than 2 labels, a label has no examples, lengths disagree,
+ *   an embedding value is not finite, an option is out of range, or `initial` has another embeddingSize
+ */
+export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult {
+  const { n, d, k } = validate(data, options);
+  const l2 = options.l2 ?? DEFAULT_L2;
+  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const deadline = options.deadline ?? (() => false);
+
+  const order = canonicalOrder(data, n, d);
+  const { mean, scale, constant } = standardisation(data.embeddings, order, n, d);
+  const rowWeight = rowWeights(data.labelIndex, order, k, options.classWeighting ?? 'balanced');
+  const labelOfRow = new Int32Array(n);
+  for (let r = 0; r < n; r++) labelOfRow[r] = data.labelIndex[order[r]];
+
+  const objective = new Objective(data.embeddings, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2);
+  const start = options.initial ? warmStart(options.initial, data.labels, mean, scale) : new Float64Array(k * d + k);
+  const run = minimiseLbfgs(objective, start, { maxIterations, tolerance, deadline });
+
+  return {
+    head: toHead(run.x, data.labels, mean, scale, d, k),
+    iterations: run.iterations,
+    initialLoss: run.initialF,
+    finalLoss: run.f,
+    converged: run.stopReason === 'converged',
+    stopReason: run.stopReason,
+    evaluations: objective.evaluations,
+  };
+}
+
+function validate(data: TrainingSet, options: TrainOptions): { n: number; d: number; k: number } {
+  const { embeddings, embeddingSize: d, labelIndex, labels } = data;
+  if (!Array.isArray(labels) || labels.length < 2) {
+    throw new BadRequestError(`training needs at least 2 labels, got ${labels?.length ?? 0}`, 'too_few_labels');
+  }
+  const seen = new Set<string>();
+  for (const label of labels) {
+    if (typeof label !== 'string' || label.length === 0) throw new BadRequestError('labels must be non-empty strings');
+    if (seen.has(label)) throw new BadRequestError(`label "${label}" appears twice in labels`);
+    seen.add(label);
+  }
+  if (!Number.isInteger(d) || d < 1) throw new BadRequestError(`embeddingSize must be a positive integer, got ${d}`);
+  if (!(embeddings instanceof Float32Array)) throw new BadRequestError('embeddings must be a Float32Array');
+  if (!(labelIndex instanceof Int32Array)) throw new BadRequestError('labelIndex must be an Int32Array');
+  const n = labelIndex.length;
+  if (embeddings.length !== n * d) {
+    throw new BadRequestError(
+      `embeddings have ${embeddings.length} values but ${n} labels x embeddingSize ${d} = ${n * d} were expected`,
+    );
+  }
+  const k = labels.length;
+  const counts = new Int32Array(k);
+  for (let i = 0; i < n; i++) {
+    const y = labelIndex[i];
+    if (y < 0 || y >= k) throw new BadRequestError(`labelIndex[${i}] is ${y}; it must be in [0, ${k - 1}]`);
+    counts[y]++;
+  }
+  const empty = labels.filter((_, c) => counts[c] === 0);
+  if (empty.length > 0) {
+    throw new BadRequestError(
+      `every label needs at least one example; none for ${empty.map((l) => `"${l}"`).join(', ')} (drop the label or add photos)`,
+    );
+  }
+  for (let i = 0; i < embeddings.length; i++) {
+    if (!Number.isFinite(embeddings[i])) {
+      throw new BadRequestError(`embedding ${Math.floor(i / d)} has a non-finite value (${embeddings[i]}) at index ${i % d}`);
+    }
+  }
+  const { seed, l2, maxIterations, tolerance, classWeighting, initial } = options;
+  if (!Number.isFinite(seed)) throw new BadRequestError(`seed must be a finite number, got ${seed}`);
+  if (l2 !== undefined && !(Number.isFinite(l2) && l2 >= 0)) throw new BadRequestError(`l2 must be a finite number >= 0, got ${l2}`);
+  if (maxIterations !== undefined && !(Number.isInteger(maxIterations) && maxIterations >= 1)) {
+    throw new BadRequestError(`maxIterations must be an integer >= 1, got ${maxIterations}`);
+  }
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {
+    throw new BadRequestError(`tolerance must be a finite number > 0, got ${tolerance}`);
+  }
+  if (classWeighting !== undefined && classWeighting !== 'balanced' && classWeighting !== 'none') {
+    throw new BadRequestError(`classWeighting must be 'balanced' or 'none', got ${String(classWeighting)}`);
+  }
+  if (initial && initial.embeddingSize !== d) {
+    throw new BadRequestError(
+      `initial head expects embeddings of size ${initial.embeddingSize} but the training set has ${d}; was the backbone changed?`,
+    );
+  }
+  return { n, d, k };
+}
+
+/**
+ * A permutation of the rows that depends only on their content: by label, then by a hash of the float bits,
+ * then by the values themselves. Identical rows are interchangeable, so summing in this order makes training
+ * independent of the order the caller listed the examples in.
+ */
+function canonicalOrder(data: TrainingSet, n: number, d: number): Int32Array {
+  const { embeddings, labelIndex } = data;
+  const bits = new Uint32Array(embeddings.buffer, embeddings.byteOffset, embeddings.length);
+  const hashA = new Uint32Array(n);
+  const hashB = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let j = i * d, end = j + d; j < end; j++) {
+      const w = bits[j];
+      a = Math.imul(a ^ w, 0x01000193);
+      b = Math.imul(b ^ w, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    hashA[i] = a >>> 0;
+    hashB[i] = b >>> 0;
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((p, q) => {
+    if (labelIndex[p] !== labelIndex[q]) return labelIndex[p] - labelIndex[q];
+    if (hashA[p] !== hashA[q]) return hashA[p] - hashA[q];
+    if (hashB[p] !== hashB[q]) return hashB[p] - hashB[q];
+    for (let j = 0; j < d; j++) {
+      const diff = bits[p * d + j] - bits[q * d + j];
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  });
+  return Int32Array.from(order);
+}
+
+/** Per-feature mean and 1/std (population), in float64, summed in canonical order; constant[j] = 1 for constant features. */
+function standardisation(
+  x: Float32Array, order: Int32Array, n: number, d: number,
+): { mean: Float64Array; scale: Float64Array; constant: Uint8Array } {
+  const mean = new Float64Array(d);
+  const variance = new Float64Array(d);
+  const min = new Float64Array(d).fill(Infinity);
+  const max = new Float64Array(d).fill(-Infinity);
+  for (let r = 0; r < n; r++) {
+    const o = order[r] * d;
+    for (let j = 0; j < d; j++) {
+      const v = x[o + j];
+      mean[j] += v;
+      if (v < min[j]) min[j] = v;
+      if (v > max[j]) max[j] = v;
+    }
+  }
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let r = 0; r < n; r++) {
+    const o = order[r] * d;
+    for (let j = 0; j < d; j++) {
+      const delta = x[o + j] - mean[j];
+      variance[j] += delta * delta;
+    }
+  }
+  let sumVariance = 0;
+  let varying = 0;
+  for (let j = 0; j < d; j++) {
+    variance[j] /= n;
+    if (max[j] > min[j]) {
+      sumVariance += variance[j];
+      varying++;
+    }
+  }
+  const floor = varying > 0 ? SCALE_FLOOR_FRACTION * Math.sqrt(sumVariance / varying) : 0;
+  const scale = new Float64Array(d);
+  const constant = new Uint8Array(d);
+  for (let j = 0; j < d; j++) {
+    constant[j] = max[j] > min[j] ? 0 : 1;
+    // Rounded to float32 here because that is what the head stores; training then optimises the exact model served.
+    scale[j] = max[j] > min[j] ? Math.fround(1 / Math.max(Math.sqrt(variance[j]), floor)) : CONSTANT_SCALE;
+    mean[j] = Math.fround(mean[j]);
+  }
+  return { mean, scale, constant };
+}
+
+/** Weight of each canonical row, divided by the total so the loss is a weighted mean. */
+function rowWeights(labelIndex: Int32Array, order: Int32Array, k: number, weighting: 'balanced' | 'none'): Float64Array {
+  const n = order.length;
+  const counts = new Float64Array(k);
+  for (let i = 0; i < n; i++) counts[labelIndex[i]]++;
+  const classWeight = new Float64Array(k);
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    classWeight[c] = weighting === 'balanced' ? n / (k * counts[c]) : 1;
+    total += classWeight[c] * counts[c];
+  }
+  const weights = new Float64Array(n);
+  for (let r = 0; r < n; r++) weights[r] = classWeight[labelIndex[order[r]]] / total;
+  return weights;
+}
+
+/**
+ * Parameters theta = [W^T (k x d, class-major), b (k)] in the new standardisation. Exact reparametrisation of
+ * the initial head: z_old . w = z_new . (w * s_old / s_new) + sum_j (m_new - m_old) s_old w.
+ */
+function warmStart(initial: Head, labels: string[], mean: Float64Array, scale: Float64Array): Float64Array {
+  const d = mean.length;
+  const k = labels.length;
+  const kOld = initial.labels.length;
+  const theta = new Float64Array(k * d + k);
+  for (let c = 0; c < k; c++) {
+    const old = initial.labels.indexOf(labels[c]);
+    if (old < 0) continue;
+    let shift = initial.bias[old];
+    for (let j = 0; j < d; j++) {
+      const w = initial.weights[j * kOld + old] * initial.featureScale[j];
+      theta[c * d + j] = w / scale[j];
+      shift += (mean[j] - initial.featureMean[j]) * w;
+    }
+    theta[k * d + c] = shift;
+  }
+  return theta;
+}
+
+function toHead(theta: Float64Array, labels: string[], mean: Float64Array, scale: Float64Array, d: number, k: number): Head {
+  const weights = new Float32Array(d * k);
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) weights[j * k + c] = theta[c * d + j];
+  return {
+    labels: [...labels],
+    embeddingSize: d,
+    featureMean: Float32Array.from(mean),
+    featureScale: Float32Array.from(scale),
+    weights,
+    bias: Float32Array.from(theta.subarray(k * d)),
+    temperature: 1,
+  };
+}
+
+/**
+ * F and its gradient. The standardisation is folded into the weights (z . w = x . (s w) - m . (s w)) so the
+ * raw float32 embeddings are read directly: no standardised copy of the data set in memory.
+ */
+class Objective {
+  evaluations = 0;
+  private readonly effective: Float64Array;
+  private readonly offset: Float64Array;
+  private readonly rawGradient: Float64Array;
+  private readonly biasGradient: Float64Array;
+  private readonly logits: Float64Array;
+  private readonly residual: Float64Array;
+
+  constructor(
+    private readonly x: Float32Array,
+    private readonly d: number,
+    private readonly k: number,
+    private readonly order: Int32Array,
+    private readonly labelOfRow: Int32Array,
+    private readonly rowWeight: Float64Array,
+    private readonly mean: Float64Array,
+    private readonly scale: Float64Array,
+    private readonly constant: Uint8Array,
+    private readonly l2: number,
+  ) {
+    this.effective = new Float64Array(k * d);
+    this.offset = new Float64Array(k);
+    this.rawGradient = new Float64Array(k * d);
+    this.biasGradient = new Float64Array(k);
+    this.logits = new Float64Array(4 * k);
+    this.residual = new Float64Array(4 * k);
+  }
+
+  /** Returns F(theta) and writes dF/dtheta into gradient. */
+  evaluate(theta: Float64Array, gradient: Float64Array): number {
+    this.evaluations++;
+    const { x, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2, effective, offset, rawGradient, biasGradient, logits, residual } = this;
+    const n = order.length;
+    for (let c = 0; c < k; c++) {
+      let shift = theta[k * d + c];
+      for (let j = 0; j < d; j++) {
+        const v = scale[j] * theta[c * d + j];
+        effective[c * d + j] = v;
+        shift -= mean[j] * v;
+      }
+      offset[c] = shift;
+    }
+    rawGradient.fill(0);
+    biasGradient.fill(0);
+    let loss = 0;
+    // Four rows at a time: each weight load serves four rows and each gradient store takes four rows' terms.
+    // A short last block repeats its last row with weight 0, which adds exact zeros.
+    for (let r = 0; r < n; r += 4) {
+      const r1 = Math.min(r + 1, n - 1);
+      const r2 = Math.min(r + 2, n - 1);
+      const r3 = Math.min(r + 3, n - 1);
+      const o0 = order[r] * d;
+      const o1 = order[r1] * d;
+      const o2 = order[r2] * d;
+      const o3 = order[r3] * d;
+      blockLogits(x, o0, o1, o2, o3, effective, offset, d, k, logits);
+      for (let q = 0; q < 4; q++) {
+        const row = r + q;
+        const weight = row < n ? rowWeight[row] : 0;
+        const y = labelOfRow[Math.min(row, n - 1)];
+        loss += weight * softmaxResidual(logits, residual, q * k, k, y, weight);
+        for (let c = 0; c < k; c++) biasGradient[c] += residual[q * k + c];
+      }
+      blockGradient(x, o0, o1, o2, o3, residual, d, k, rawGradient);
+    }
+    let penalty = 0;
+    for (let c = 0; c < k; c++) {
+      const base = c * d;
+      const gb = biasGradient[c];
+      for (let j = 0; j < d; j++) {
+        const w = theta[base + j];
+        penalty += w * w;
+        // A constant feature's data gradient is exactly 0; computed, it would be a rounding residue of x - mean.
+        const data = constant[j] === 1 ? 0 : scale[j] * (rawGradient[base + j] - mean[j] * gb);
+        gradient[base + j] = data + l2 * w;
+      }
+      gradient[k * d + c] = gb;
+    }
+    return loss + 0.5 * l2 * penalty;
+  }
+}
+
+/**
+ * logits[q * k + c] = x_row_q . effective_c + offset[c] for the four rows starting at o0..o3.
+ * Two classes per pass over the rows: eight independent accumulators and six loads per eight multiply-adds is
+ * what V8's scalar code does fastest (about 1.7x the one-class loop).
+ */
+function blockLogits(
+  x: Float32Array, o0: number, o1: number, o2: number, o3: number,
+  effective: Float64Array, offset: Float64Array, d: number, k: number, logits: Float64Array,
+): void {
+  let c = 0;
+  for (; c + 1 < k; c += 2) {
+    const b0 = c * d;
+    const b1 = b0 + d;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = effective[b0 + j];
+      const w = effective[b1 + j];
+      const x0 = x[o0 + j];
+      const x1 = x[o1 + j];
+      const x2 = x[o2 + j];
+      const x3 = x[o3 + j];
+      a0 += x0 * v;
+      a1 += x1 * v;
+      a2 += x2 * v;
+      a3 += x3 * v;
+      e0 += x0 * w;
+      e1 += x1 * w;
+      e2 += x2 * w;
+      e3 += x3 * w;
+    }
+    logits[c] = a0 + offset[c];
+    logits[k + c] = a1 + offset[c];
+    logits[2 * k + c] = a2 + offset[c];
+    logits[3 * k + c] = a3 + offset[c];
+    logits[c + 1] = e0 + offset[c + 1];
+    logits[k + c + 1] = e1 + offset[c + 1];
+    logits[2 * k + c + 1] = e2 + offset[c + 1];
+    logits[3 * k + c + 1] = e3 + offset[c + 1];
+  }
+  if (c < k) {
+    const b0 = c * d;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = effective[b0 + j];
+      a0 += x[o0 + j] * v;
+      a1 += x[o1 + j] * v;
+      a2 += x[o2 + j] * v;
+      a3 += x[o3 + j] * v;
+    }
+    logits[c] = a0 + offset[c];
+    logits[k + c] = a1 + offset[c];
+    logits[2 * k + c] = a2 + offset[c];
+    logits[3 * k + c] = a3 + offset[c];
+  }
+}
+
+/** rawGradient[c * d + j] += sum_q residual[q * k + c] * x_row_q[j] for the four rows, two classes per pass. */
+function blockGradient(
+  x: Float32Array, o0: number, o1: number, o2: number, o3: number,
+  residual: Float64Array, d: number, k: number, rawGradient: Float64Array,
+): void {
+  let c = 0;
+  for (; c + 1 < k; c += 2) {
+    const b0 = c * d;
+    const b1 = b0 + d;
+    const e0 = residual[c], e1 = residual[k + c], e2 = residual[2 * k + c], e3 = residual[3 * k + c];
+    const f0 = residual[c + 1], f1 = residual[k + c + 1], f2 = residual[2 * k + c + 1], f3 = residual[3 * k + c + 1];
+    for (let j = 0; j < d; j++) {
+      const x0 = x[o0 + j];
+      const x1 = x[o1 + j];
+      const x2 = x[o2 + j];
+      const x3 = x[o3 + j];
+      rawGradient[b0 + j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+      rawGradient[b1 + j] += f0 * x0 + f1 * x1 + f2 * x2 + f3 * x3;
+    }
+  }
+  if (c < k) {
+    const b0 = c * d;
+    const e0 = residual[c], e1 = residual[k + c], e2 = residual[2 * k + c], e3 = residual[3 * k + c];
+    for (let j = 0; j < d; j++) rawGradient[b0 + j] += e0 * x[o0 + j] + e1 * x[o1 + j] + e2 * x[o2 + j] + e3 * x[o3 + j];
+  }
+}
+
+/**
+ * For the row whose logits are at logits[at .. at + k): writes weight * (softmax - onehot(y)) into
+ * residual[at ..] and returns the cross-entropy -log p_y = logsumexp - logit_y (max-shifted, never NaN).
+ */
+function softmaxResidual(logits: Float64Array, residual: Float64Array, at: number, k: number, y: number, weight: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) if (logits[at + c] > max) max = logits[at + c];
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(logits[at + c] - max);
+    residual[at + c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) residual[at + c] = weight * (residual[at + c] / sum - (c === y ? 1 : 0));
+  return Math.log(sum) + max - logits[at + y];
+}
+
+interface LbfgsSettings {
+  maxIterations: number;
+  tolerance: number;
+  deadline: () => boolean;
+}
+
+interface LbfgsRun {
+  x: Float64Array;
+  f: number;
+  initialF: number;
+  iterations: number;
+  stopReason: StopReason;
+}
+
+/** Armijo (sufficient decrease) and curvature constants of the weak Wolfe conditions; the usual values for quasi-Newton. */
+const ARMIJO = 1e-4;
+const CURVATURE = 0.9;
+const MAX_LINE_SEARCH_STEPS = 30;
+/** A relative decrease of F this small over one iteration means no more progress is possible in float64. */
+const STALL = 1e-13;
+
+/**
+ * Limited-memory BFGS (Nocedal and Wright, algorithm 7.4 with the two-loop recursion and gamma = s.y / y.y
+ * initial scaling) with a weak-Wolfe bracketing line search, which guarantees s.y > 0 so the update stays
+ * positive definite.
+ */
+function minimiseLbfgs(objective: Objective, start: Float64Array, settings: LbfgsSettings): LbfgsRun {
+  const size = start.length;
+  let x = Float64Array.from(start);
+  let g = new Float64Array(size);
+  let f = objective.evaluate(x, g);
+  const initialF = f;
+  let xNext = new Float64Array(size);
+  let gNext = new Float64Array(size);
+  const direction = new Float64Array(size);
+  const sHistory: Float64Array[] = [];
+  const yHistory: Float64Array[] = [];
+  const rhoHistory: number[] = [];
+  const alpha = new Float64Array(HISTORY);
+  let iterations = 0;
+
+  for (;;) {
+    if (maxAbs(g) <= settings.tolerance) return { x, f, initialF, iterations, stopReason: 'converged' };
+    if (iterations >= settings.maxIterations) return { x, f, initialF, iterations, stopReason: 'max_iterations' };
+    if (iterations > 0 && settings.deadline()) return { x, f, initialF, iterations, stopReason: 'deadline' };
+
+    // Two-loop recursion: direction = -H g.
+    for (let i = 0; i < size; i++) direction[i] = -g[i];
+    const m = sHistory.length;
+    for (let h = m - 1; h >= 0; h--) {
+      alpha[h] = rhoHistory[h] * dot(sHistory[h], direction);
+      axpy(-alpha[h], yHistory[h], direction);
+    }
+    if (m > 0) {
+      const yLast = yHistory[m - 1];
+      scaleInPlace(direction, 1 / (rhoHistory[m - 1] * dot(yLast, yLast)));
+    }
+    for (let h = 0; h < m; h++) {
+      const beta = rhoHistory[h] * dot(yHistory[h], direction);
+      axpy(alpha[h] - beta, sHistory[h], direction);
+    }
+    let slope = dot(g, direction);
+    if (!(slope < 0)) {
+      // Rounding broke the quasi-Newton model; restart from steepest descent.
+      sHistory.length = yHistory.length = rhoHistory.length = 0;
+      for (let i = 0; i < size; i++) direction[i] = -g[i];
+      slope = dot(g, direction);
+    }
+    // Without curvature history the step has no natural scale; 1 / ||g||_1 keeps the first trial point sane.
+    const firstStep = m === 0 ? Math.min(1, 1 / sumAbs(g)) : 1;
+
+    // The first iteration ignores the deadline, so even an expired budget returns a trained (not a uniform) head.
+    const deadline = iterations > 0 ? settings.deadline : never;
+    const search = lineSearch(objective, x, f, slope, direction, firstStep, xNext, gNext, deadline);
+    if (!search.accepted) {
+      if (m === 0) return { x, f, initialF, iterations, stopReason: search.timedOut ? 'deadline' : 'stalled' };
+      // Drop the history and retry once from steepest descent before giving up.
+      sHistory.length = yHistory.length = rhoHistory.length = 0;
+      if (search.timedOut) return { x, f, initialF, iterations, stopReason: 'deadline' };
+      continue;
+    }
+    const fNext = search.f;
+    const s = new Float64Array(size);
+    const y = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      s[i] = xNext[i] - x[i];
+      y[i] = gNext[i] - g[i];
+    }
+    const sy = dot(s, y);
+    if (sy > 0) {
+      if (sHistory.length === HISTORY) {
+        sHistory.shift();
+        yHistory.shift();
+        rhoHistory.shift();
+      }
+      sHistory.push(s);
+      yHistory.push(y);
+      rhoHistory.push(1 / sy);
+    }
+    const decrease = f - fNext;
+    [x, xNext] = [xNext, x];
+    [g, gNext] = [gNext, g];
+    f = fNext;
+    iterations++;
+    if (decrease <= STALL * Math.max(1, Math.abs(f))) {
+      return { x, f, initialF, iterations, stopReason: maxAbs(g) <= settings.tolerance ? 'converged' : 'stalled' };
+    }
+  }
+}
+
+interface LineSearchResult {
+  accepted: boolean;
+  timedOut: boolean;
+  f: number;
+}
+
+/**
+ * Finds t with F(x + t d) <= F(x) + ARMIJO t slope and slope(t) >= CURVATURE slope, writing the point and its
+ * gradient to xNext / gNext. Bracketing: too long -> shrink (safeguarded quadratic interpolation), too short
+ * -> grow (doubling) until a bracket exists, then bisect. When the deadline passes, an Armijo point is still
+ * accepted so the time spent is not wasted.
+ */
+function lineSearch(
+  objective: Objective,
+  x: Float64Array,
+  f: number,
+  slope: number,
+  direction: Float64Array,
+  firstStep: number,
+  xNext: Float64Array,
+  gNext: Float64Array,
+  deadline: () => boolean,
+): LineSearchResult {
+  let low = 0;
+  let high = Infinity;
+  let t = firstStep;
+  for (let step = 0; step < MAX_LINE_SEARCH_STEPS; step++) {
+    for (let i = 0; i < x.length; i++) xNext[i] = x[i] + t * direction[i];
+    const fNext = objective.evaluate(xNext, gNext);
+    const timedOut = deadline();
+    const armijo = Number.isFinite(fNext) && fNext <= f + ARMIJO * t * slope;
+    if (!armijo) {
+      if (timedOut) return { accepted: false, timedOut, f };
+      high = t;
+      // Minimiser of the quadratic through F(0), F'(0) and F(t), kept inside [0.1 t, 0.5 t] of the bracket.
+      const quadratic = Number.isFinite(fNext) ? (-slope * t * t) / (2 * (fNext - f - slope * t)) : 0.1 * t;
+      t = Math.min(Math.max(quadratic, low + 0.1 * (t - low)), low + 0.5 * (t - low));
+      continue;
+    }
+    if (timedOut || dot(gNext, direction) >= CURVATURE * slope) return { accepted: true, timedOut, f: fNext };
+    low = t;
+    t = high === Infinity ? 2 * t : 0.5 * (low + high);
+  }
+  return { accepted: false, timedOut: false, f };
+}
+
+function never(): boolean {
+  return false;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = a.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+  }
+  if (i < n) s0 += a[i] * b[i];
+  return s0 + s1;
+}
+
+function axpy(alpha: number, a: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] += alpha * a[i];
+}
+
+function scaleInPlace(a: Float64Array, factor: number): void {
+  for (let i = 0; i < a.length; i++) a[i] *= factor;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function sumAbs(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]);
+  return s;
+}
