@@ -211,7 +211,7 @@ function isGlobalPool(op: TfliteOperator, im: Importer): boolean {
   }
   if (op.opcode === BuiltinOperator.MEAN) {
     if (!im.isConstant(op.inputs[1])) return false;
-    const axes = Array.from(im.ints(op.inputs[1], 'MEAN axes'), (a) => (a < 0 ? a + 4 : a)).sort();
+    const axes = Array.from(im.ints(op.inputs[1], 'MEAN axes'), (a) => (a < 0 ? a + 4 : a)).sort((a, b) => a - b);
     return axes.length === 2 && axes[0] === 1 && axes[1] === 2;
   }
   return false;
