@@ -1,24 +1,42 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { buildWorkerFixturePack } from './test/helpers/fixture-pack.ts';
 
 export default defineConfig({
   test: {
+    // Two cores: the heavy files run one at a time so model timings and memory stay sane.
+    fileParallelism: false,
     projects: [
       {
         test: {
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
-          testTimeout: 120_000,
+          testTimeout: 180_000,
           hookTimeout: 300_000,
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, main: './workers/index.ts' })],
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(() => ({
+            wrangler: { configPath: './wrangler.toml' },
+            main: './workers/index.ts',
+            miniflare: { dataBlobBindings: { FIXTURES: buildWorkerFixturePack() }, bindings: { MAX_IMAGE_BYTES: '4000000' } },
+          })),
+        ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
-          testTimeout: 120_000,
+          testTimeout: 180_000,
           hookTimeout: 300_000,
         },
       },

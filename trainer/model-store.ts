@@ -31,11 +31,11 @@ export function wranglerBin(): string {
 
 async function openLocal(): Promise<OpenStore> {
   const { getPlatformProxy } = await import('wrangler');
-  const proxy = await getPlatformProxy<{ MODELS: KVNamespace }>({
+  const proxy = await getPlatformProxy<{ MODELS: KvLike }>({
     configPath: join(PROJECT_ROOT, 'wrangler.toml'),
     persist: { path: join(LOCAL_STATE_DIR, 'v3') },
   });
-  return { kv: proxy.env.MODELS as unknown as KvLike, where: `local state in ${LOCAL_STATE_DIR}`, close: () => proxy.dispose() };
+  return { kv: proxy.env.MODELS, where: `local state in ${LOCAL_STATE_DIR}`, close: () => proxy.dispose() };
 }
 
 /** A deployed namespace, through `wrangler kv key get|put --remote` (needs `wrangler login` and a real namespace id). */

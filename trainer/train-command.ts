@@ -121,7 +121,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
     try {
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
-      const cache = new EmbeddingCache(options.cacheDir ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
       const { examples, skipped, cached } = await embedAll(files, model, cache, options);
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       options.log(`embedded ${examples.length - cached} images, ${cached} from the cache`);

@@ -5,6 +5,7 @@ import type { AppEnv } from './app-env.ts';
 import { errorResponse } from './http-errors.ts';
 import { modelCacheFor } from './model-cache.ts';
 import { classifyRoutes } from './routes/classify.ts';
+import { embedRoutes } from './routes/embed.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/model.ts';
 
@@ -27,6 +28,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', healthRoutes);
   app.route('/', classifyRoutes);
   app.route('/', modelRoutes);
+  app.route('/', embedRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return app;

@@ -75,6 +75,17 @@ export class ModelCache {
     return { backbone, head, headManifest: manifest };
   }
 
+  /**
+   * The backbone embeddings come from: the serving head's, or before any head the current one.
+   * @throws NotReadyError (503) when no backbone is imported
+   */
+  async embeddingBackbone(): Promise<LoadedBackbone> {
+    const pointer = await getCurrentHeadPointer(this.kv);
+    const id = pointer?.backboneId ?? (await getCurrentBackboneId(this.kv));
+    if (!id) throw new NotReadyError('no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`', 'no_backbone');
+    return this.backbone(id);
+  }
+
   /** What /healthz reports: the backbone new heads train on and the serving head, without loading weights. */
   async status(): Promise<{ backboneId: string | null; headVersion: string | null }> {
     const [backboneId, pointer] = await Promise.all([getCurrentBackboneId(this.kv), getCurrentHeadPointer(this.kv)]);

@@ -1,0 +1,50 @@
+/** Builds real model state inside workerd: a backbone imported into local KV and a head trained on real photos. */
+import { env } from 'cloudflare:test';
+import { createBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
+import { importTflite } from '../../shared/backbone/import-tflite.ts';
+import { embedImage } from '../../shared/embed-image.ts';
+import { trainHead } from '../../shared/head/train-head.ts';
+import { importBackbone } from '../../shared/store/import-backbone.ts';
+import { publishHead, type HeadManifest } from '../../shared/store/head-store.ts';
+import { startTfBackend } from '../../workers/tf-backend.ts';
+import { fixture, fixtureNames } from './fixtures.ts';
+
+export const TINY_BACKBONE = 'backbones/mobilenet_v1_0.25_128_quant.tflite';
+
+let tiny: BackboneModel | undefined;
+
+export async function tinyBackbone(): Promise<BackboneModel> {
+  await startTfBackend();
+  tiny ??= createBackboneModel(importTflite(fixture(TINY_BACKBONE)));
+  return tiny;
+}
+
+/** Imports the tiny backbone into the worker's KV and makes it current. */
+export async function importTinyBackbone(now = new Date('2026-11-28T10:00:00Z')) {
+  return importBackbone(env.MODELS, fixture(TINY_BACKBONE), { name: 'mobilenet_v1_0.25_128_quant', source: 'test fixture', licence: 'Apache-2.0' }, now);
+}
+
+/** Embeds the packed hymenoptera photos of one split with the same path the worker uses. */
+export async function embedSplit(split: 'train' | 'val', labels = ['ants', 'bees']) {
+  const model = await tinyBackbone();
+  const names = fixtureNames(`hymenoptera/${split}/`).filter((n) => labels.includes(n.split('/')[2]));
+  const embeddings = new Float32Array(names.length * model.spec.embeddingSize);
+  const labelIndex = new Int32Array(names.length);
+  names.forEach((name, i) => {
+    embeddings.set(embedImage(fixture(name), model, { maxImagePixels: 50_000_000 }).embedding, i * model.spec.embeddingSize);
+    labelIndex[i] = labels.indexOf(name.split('/')[2]);
+  });
+  return { names, set: { embeddings, embeddingSize: model.spec.embeddingSize, labelIndex, labels } };
+}
+
+/** Trains an ants/bees head on real photos inside workerd and publishes it to the worker's KV. */
+export async function publishTrainedHead(options: { seed?: number; now?: Date; labels?: string[] } = {}): Promise<HeadManifest> {
+  const { manifest: backbone } = await importTinyBackbone();
+  const { set } = await embedSplit('train', options.labels);
+  const { head } = trainHead(set, { seed: options.seed ?? 7 });
+  return publishHead(env.MODELS, head, { backboneId: backbone.id, metrics: null, training: { by: 'worker test' } }, options.now ?? new Date('2026-11-28T11:00:00Z'));
+}
+
+export function post(path: string, body: BodyInit | null, contentType?: string): Request {
+  return new Request(`http://edgehead.test${path}`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+}
