@@ -14,15 +14,19 @@ export interface LabelledFile {
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
 
-async function listDirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+/** Entries of `dir` of one kind, following symbolic links (data sets are often links into a photo library). */
+async function listEntries(dir: string, kind: 'dir' | 'file'): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const target = entry.isSymbolicLink() ? await stat(join(dir, entry.name)).catch(() => null) : entry;
+    if (kind === 'dir' ? target?.isDirectory() : target?.isFile() && IMAGE_EXTENSIONS.test(entry.name)) names.push(entry.name);
+  }
+  return names.sort();
 }
 
-async function listImages(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && IMAGE_EXTENSIONS.test(e.name)).map((e) => e.name).sort();
-}
+const listDirs = (dir: string) => listEntries(dir, 'dir');
+const listImages = (dir: string) => listEntries(dir, 'file');
 
 async function readLabelDirs(root: string, dataDir: string, split?: 'train' | 'val'): Promise<LabelledFile[]> {
   const files: LabelledFile[] = [];

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackboneModel } from '../../shared/backbone/backbone-model.ts';
+import { importTflite } from '../../shared/backbone/import-tflite.ts';
+import { embedImage } from '../../shared/embed-image.ts';
+import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { backbonePath, imagePath, REPO_DIR, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const BACKBONE = backbonePath('mobilenet_v2_1.0_224_quant');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`edgehead serve exited with ${child.exitCode}:\n${log()}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`edgehead serve did not answer /healthz within 120 s:\n${log()}`);
+}
+
+describe('npm start, then train while it runs, then classify (the newcomer flow, against real wrangler dev)', () => {
+  const state = tempDir('serve-state');
+  const env = { EDGEHEAD_STATE_DIR: state, EDGEHEAD_CACHE_DIR: tempDir('serve-cache') };
+  let child: ChildProcess;
+  let url: string;
+  let output = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [join(REPO_DIR, 'bin/edgehead.mjs'), 'serve', '--port', String(port)], {
+      cwd: REPO_DIR,
+      env: { ...process.env, ...env, EDGEHEAD_BACKBONE: BACKBONE },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await waitForHealth(url, child, () => output);
+  });
+
+  afterAll(() => {
+    // wrangler dev runs workerd as a child: stop the whole process group.
+    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+  });
+
+  it('imports the backbone named by EDGEHEAD_BACKBONE and reports wasm SIMD', async () => {
+    expect(output).toContain('imported backbone mobilenet_v2_1.0_224_quant');
+    const health = (await (await fetch(`${url}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ ok: true, backend: 'wasm', simd: true, head: null, backbone: 'bb-7aad0c74c5e3c06e' });
+  });
+
+  it('answers 503 with how to train before any head exists', async () => {
+    const response = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(imagePath('cat_720p.jpg')) });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain('npx edgehead train');
+  });
+
+  it('computes the same embedding in workerd as in Node', async () => {
+    const photo = readFileSync(imagePath('cat_720p.jpg'));
+    const response = await fetch(`${url}/v1/embed`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo });
+    expect(response.status).toBe(200);
+    const fromWorker = (await response.json()) as { embedding: number[]; dimensions: number };
+    await startTfBackend();
+    const model = createBackboneModel(importTflite(new Uint8Array(readFileSync(BACKBONE))));
+    const fromNode = embedImage(new Uint8Array(photo), model, { maxImagePixels: 50_000_000 }).embedding;
+    model.dispose();
+    expect(fromWorker.dimensions).toBe(1280);
+    let maxDiff = 0;
+    for (let i = 0; i < 1280; i++) maxDiff = Math.max(maxDiff, Math.abs(fromWorker.embedding[i] - fromNode[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('serves a head that `edgehead train` publishes while the service runs, from the next request', async () => {
+    const train = await runCli(['train', '--data', smallImageFolder(12), '--json'], env);
+    expect(train.code, train.stderr).toBe(0);
+    const { version } = JSON.parse(train.stdout) as { version: string };
+    const response = await fetch(`${url}/v1/classify?top_k=2`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: readFileSync(join(REPO_DIR, '../shared/datasets/hymenoptera/val/bees/1032546534_06907fe3b3.jpg')),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { predictions: { label: string; score: number }[]; model: { head: string; backbone: string } };
+    expect(body.model).toEqual({ head: version, backbone: 'bb-7aad0c74c5e3c06e' });
+    expect(body.predictions[0].label).toBe('bees');
+    const model = (await (await fetch(`${url}/v1/model`)).json()) as { head: { version: string; labels: string[] } };
+    expect(model.head).toMatchObject({ version, labels: ['ants', 'bees'] });
+  });
+});
