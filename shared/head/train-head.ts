@@ -41,17 +41,31 @@ export interface TrainOptions {
   /**
    * Warm start. Its labels may be any subset of the new labels (new classes start at zero, labels missing from
    * the new set are dropped); its embeddingSize must match. The standardisation is recomputed from the new data
-   * and the old weights are re-expressed in it exactly, so training starts from the old head's logits.
+   * and the old weights are re-expressed in it exactly, so training starts from the old head's logits (its
+   * temperature is ignored: it calibrates the old weights, and the result has temperature 1).
    */
   initial?: Head;
   /**
    * Polled after every objective evaluation; once it returns true, training stops and returns the best point so
-   * far (always at least one full iteration when the start is not already converged). E.g. `() => Date.now() > t`.
+   * far. The first iteration always completes, so an expired deadline still yields a trained head.
+   * Note workerd only advances `Date.now()` across I/O, not during computation: there, bound the CPU with
+   * `maxEvaluations` instead (or as well).
    */
   deadline?: () => boolean;
+  /**
+   * CPU budget in passes over the data (objective evaluations), checked like `deadline`. Unlike a clock it is
+   * deterministic: the same budget gives the same head. One pass costs about 2 * n * embeddingSize * k
+   * multiply-adds (10k x 1280 x 10: 0.15-0.3 s in Node on one core).
+   */
+  maxEvaluations?: number;
 }
 
-export type StopReason = 'converged' | 'max_iterations' | 'deadline' | 'stalled';
+/**
+ * Why training stopped: `converged` (gradient tolerance met), `max_iterations`, `max_evaluations`, `deadline`,
+ * or `stalled` (the line search can no longer decrease F in float64 arithmetic: as good as converged, but the
+ * tolerance was too tight to be met).
+ */
+export type StopReason = 'converged' | 'max_iterations' | 'max_evaluations' | 'deadline' | 'stalled';
 
 export interface TrainResult {
   head: Head;
@@ -69,12 +83,15 @@ export interface TrainResult {
 }
 
 /**
- * Default L2 (per unit of mean loss, on standardised features). Backbone embeddings of a few hundred photos
- * are almost always linearly separable in ~1000 dimensions, so without a penalty the weights grow without bound
- * and probabilities become overconfident; 1e-2 keeps the weight norm of order 1-10, which generalises well for
- * transfer-learning heads and keeps the problem well conditioned enough to converge in tens of iterations.
+ * Default L2, per unit of mean loss, on standardised features. Backbone embeddings of a few hundred photos are
+ * nearly always linearly separable in ~1000 dimensions, so with no penalty the weights grow without bound and the
+ * probabilities become overconfident; some penalty is needed. Measured with MobileNetV2 embeddings of the real
+ * ants/bees and cats/dogs sets over 12 random re-splits each, validation accuracy is flat from 1e-3 to 3e-2
+ * (within 0.1%), while log loss improves slowly with more penalty. 3e-3 equals scikit-learn's default
+ * (C = 1, i.e. 1 / n in mean form) at a few hundred photos, the size this head is trained on at the edge, and
+ * converges in about a dozen iterations there.
  */
-export const DEFAULT_L2 = 1e-2;
+export const DEFAULT_L2 = 3e-3;
 export const DEFAULT_MAX_ITERATIONS = 200;
 export const DEFAULT_TOLERANCE = 1e-4;
 
@@ -100,7 +117,8 @@ export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult
   const l2 = options.l2 ?? DEFAULT_L2;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const deadline = options.deadline ?? (() => false);
+  const maxEvaluations = options.maxEvaluations ?? Infinity;
+  const userDeadline = options.deadline ?? never;
 
   const order = canonicalOrder(data, n, d);
   const { mean, scale, constant } = standardisation(data.embeddings, order, n, d);
@@ -110,15 +128,17 @@ export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult
 
   const objective = new Objective(data.embeddings, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2);
   const start = options.initial ? warmStart(options.initial, data.labels, mean, scale) : new Float64Array(k * d + k);
-  const run = minimiseLbfgs(objective, start, { maxIterations, tolerance, deadline });
+  const overBudget = (): boolean => objective.evaluations >= maxEvaluations;
+  const run = minimiseLbfgs(objective, start, { maxIterations, tolerance, deadline: () => overBudget() || userDeadline() });
+  const stopReason = run.stopReason === 'deadline' && overBudget() ? 'max_evaluations' : run.stopReason;
 
   return {
     head: toHead(run.x, data.labels, mean, scale, d, k),
     iterations: run.iterations,
     initialLoss: run.initialF,
     finalLoss: run.f,
-    converged: run.stopReason === 'converged',
-    stopReason: run.stopReason,
+    converged: stopReason === 'converged',
+    stopReason,
     evaluations: objective.evaluations,
   };
 }
@@ -166,6 +186,9 @@ function validate(data: TrainingSet, options: TrainOptions): { n: number; d: num
   if (l2 !== undefined && !(Number.isFinite(l2) && l2 >= 0)) throw new BadRequestError(`l2 must be a finite number >= 0, got ${l2}`);
   if (maxIterations !== undefined && !(Number.isInteger(maxIterations) && maxIterations >= 1)) {
     throw new BadRequestError(`maxIterations must be an integer >= 1, got ${maxIterations}`);
+  }
+  if (options.maxEvaluations !== undefined && !(Number.isInteger(options.maxEvaluations) && options.maxEvaluations >= 1)) {
+    throw new BadRequestError(`maxEvaluations must be an integer >= 1, got ${options.maxEvaluations}`);
   }
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {
     throw new BadRequestError(`tolerance must be a finite number > 0, got ${tolerance}`);

@@ -105,6 +105,13 @@ describe('trainHead', () => {
     expect(budgeted.iterations).toBeLessThan(trainHead(train, { seed: 1 }).iterations);
   });
 
+  it('stops deterministically after maxEvaluations passes over the data', () => {
+    const first = trainHead(train, { seed: 1, maxEvaluations: 8 });
+    expect(first).toMatchObject({ stopReason: 'max_evaluations', converged: false, evaluations: 8 });
+    expect(first.finalLoss).toBeLessThan(first.initialLoss);
+    expect(encodeHead(trainHead(train, { seed: 1, maxEvaluations: 8 }).head)).toEqual(encodeHead(first.head));
+  });
+
   it('stops at maxIterations', () => {
     const result = trainHead(train, { seed: 1, maxIterations: 3 });
     expect(result).toMatchObject({ iterations: 3, stopReason: 'max_iterations', converged: false });
