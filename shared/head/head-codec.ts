@@ -127,7 +127,9 @@ function parseLabels(labelBytes: Uint8Array): string[] {
   let text: string;
   let labels: unknown;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(labelBytes);
+    // ignoreBOM keeps a leading BOM in the text, where JSON.parse rejects it, so decode -> encode stays exact.
+    const strict = { fatal: true, ignoreBOM: true };
+    text = new TextDecoder('utf-8', strict).decode(labelBytes);
     labels = JSON.parse(text);
   } catch {
     throw new InvalidModelError('head blob labels are not valid UTF-8 JSON');
