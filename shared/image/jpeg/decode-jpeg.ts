@@ -36,6 +36,8 @@ interface Component {
   /** Progressive only: every block's coefficients, natural order. */
   coefs: Int16Array | null;
   dcPred: number;
+  /** Sequential only: the prepared dequantiser for the current scan. */
+  scanQuant: Float32Array | null;
   dcTable: HuffmanTable | null;
   acTable: HuffmanTable | null;
   seen: boolean;
@@ -228,7 +230,7 @@ function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boo
       upH: (out * rh) / idctSize,
       upV: (out * rv) / idctSize,
       coefs: progressiveCoefs,
-      dcPred: 0, dcTable: null, acTable: null, seen: false,
+      dcPred: 0, scanQuant: null, dcTable: null, acTable: null, seen: false,
     };
   });
   return { width, height, progressive, hMax, vMax, mcusPerLine, mcusPerColumn, components };
@@ -390,6 +392,8 @@ function decodeScan(
   }
 
   const blk = blockBuffer;
+  // Dequantisers resolved once per scan rather than per block.
+  if (!progressive) for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
   const visit = (c: Component, row: number, col: number): void => {
     if (progressive) {
       decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
@@ -398,7 +402,7 @@ function decodeScan(
     blk.fill(0);
     decodeBlock(c, blk, 0);
     const size = c.idctSize;
-    idctBlock(blk, 0, prepared(quant, c.quantIndex, size), c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+    idctBlock(blk, 0, c.scanQuant!, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
   };
 
   let mcu = 0;
