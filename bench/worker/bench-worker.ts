@@ -132,6 +132,20 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       }
       return { sink, decoded: { width: image.decoded.width, height: image.decoded.height }, wasmHeapBytes: wasmHeapBytes() };
     }
+    case '/upload': {
+      // Receiving an upload, the two ways a worker can read a body.
+      if (url.searchParams.get('mode') === 'buffer') return { bytes: (await request.arrayBuffer()).byteLength };
+      const reader = request.body!.getReader();
+      let bytes = 0;
+      let chunks = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        chunks++;
+      }
+      return { bytes, chunks };
+    }
     case '/memory':
       return { wasmHeapBytes: wasmHeapBytes(), tf: tf.memory() };
     case '/train-setup': {

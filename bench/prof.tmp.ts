@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { decodeImage } from '/work/wt4/shared/image/decode-image.ts';
+import { toModelInput } from '/work/wt4/shared/image/preprocess.ts';
+const file = process.argv[2];
+const bytes = new Uint8Array(readFileSync(file));
+const reps = Number(process.argv[3] ?? 30);
+for (let i = 0; i < 5; i++) decodeImage(bytes, { maxPixels: 50e6, minSide: 224 });
+let c0 = process.cpuUsage();
+let img;
+for (let i = 0; i < reps; i++) img = decodeImage(bytes, { maxPixels: 50e6, minSide: 224 });
+const cu = process.cpuUsage(c0); const dec = (cu.user + cu.system) / 1000 / reps;
+const t0 = performance.now();
+for (let i = 0; i < reps; i++) toModelInput(img!, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+console.log(file, img!.width, img!.height, 'decode', dec.toFixed(2), 'resize', ((performance.now() - t0) / reps).toFixed(2));
