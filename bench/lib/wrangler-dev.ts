@@ -43,7 +43,7 @@ async function startOnce(args: string[], probePath: string): Promise<DevServer> 
   const t0 = performance.now();
   const child = spawn(process.execPath, [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), ...args], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
