@@ -66,7 +66,11 @@ Ratios against the shipped path (wasm SIMD, fused, ${simd.fused.median.toFixed(1
   Same embeddings: max abs difference above, and \`test/unit/layers-baseline.test.ts\` asserts it on real photos.
 - GFLOP/s counts 2 x ${(multiplyAdds / 1e6).toFixed(0)} M multiply-adds (\`spec.multiplyAdds\`) per forward.
 - wasm heap after these runs (SIMD process, both models resident): ${(simd.wasmHeapBytes / 2 ** 20).toFixed(1)} MiB.
-- \`@tensorflow/tfjs-tflite\` (the int8 peer) is not measured: see "Not measured" below.
+- **Not measured: \`@tensorflow/tfjs-tflite\`** (the int8 peer). It is not a dependency, and its TFLite runtime is a
+  separate emscripten build that loads its .wasm by URL and compiles it at run time, which workerd forbids (the
+  same obstacle this project works around for tfjs-backend-wasm with a precompiled module import). The issue quotes
+  about 18 ms for it in Node on one thread; measured on another occasion, that figure is not comparable with this
+  run, but taken at face value the fused path is ${(simd.fused.median / 18).toFixed(2)}x its time (the stretch goal is 1.3x).
 - How: \`bench/worker/bench-worker.ts\` under \`wrangler dev\` (one process per backend, chosen by \`--var BENCH_BACKEND\`);
   the Node driver reads the workerd process's CPU time (kernel per-thread counters, /proc/PID/task/*/schedstat) before
   and after each \`/forward?n=1\` request and subtracts the median CPU of a no-op request (workerd's own clock does not

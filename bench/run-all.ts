@@ -59,6 +59,9 @@ CPU times are read from the kernel's per-thread counters of the workerd process 
 still during CPU work, and CPU time is not inflated by other processes competing for the two cores); each section
 says exactly what it measures.
 `;
+// Hand-written notes (what was changed and what it gained) follow the measured sections.
+const notes = join(BENCH_DIR, 'NOTES.md');
+if (existsSync(notes)) sections.push(readFileSync(notes, 'utf8'));
 writeFileSync(join(PROJECT_ROOT, 'BENCHMARKS.md'), [header, ...sections].join('\n'));
 writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ generatedAt: started.toISOString(), minutes, machine, results }, null, 2) + '\n');
 console.error(`\nwrote BENCHMARKS.md and bench/results.json (${minutes.toFixed(1)} min)`);
