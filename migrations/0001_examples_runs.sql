@@ -29,8 +29,8 @@ CREATE TABLE runs (
   re_embedded INTEGER NOT NULL DEFAULT 0,
   backbone_forwards INTEGER NOT NULL DEFAULT 0,
   serving_version TEXT,
-  candidate_version TEXT,
   published_version TEXT,
+  fingerprint TEXT,                    -- hash of the examples and settings a decision was made on (no-op detection)
   details TEXT                         -- JSON: metrics of both heads, the guard's numbers, training stats
 );
 CREATE INDEX runs_started ON runs (started_at);
