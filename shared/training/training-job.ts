@@ -218,11 +218,12 @@ async function trainAndDecide(
     if (left > 0) return finish('kept', `re-embedded ${run.reEmbedded} examples onto backbone ${backboneId}; ${left} more to go before training`);
   }
 
-  // 2. Nothing changed since the last decision: done, without loading any model.
+  // 2. Nothing changed since the last decision: done, without loading any model. (Re-embedding onto the
+  // same backbone changes nothing either: the backbone is part of the fingerprint.)
   const lines = index.map((e) => `${e.id}\t${e.label}`).join('\n');
   const settings = [backboneId, options.seed, options.maxEvaluations, options.minExamplesPerLabel, options.holdoutPercent, options.alpha ?? DEFAULT_GUARD_ALPHA].join(' ');
   const fingerprint = await sha256Hex(new TextEncoder().encode(`${settings}\n${lines}`));
-  if (stale.length === 0 && (await deps.runs.lastDecidedFingerprint()) === fingerprint) {
+  if ((await deps.runs.lastDecidedFingerprint()) === fingerprint) {
     return finish('skipped', 'no new, relabelled or deleted examples since the last decision');
   }
   run.fingerprint = fingerprint;
