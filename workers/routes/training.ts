@@ -25,7 +25,7 @@ export const trainingRoutes = new Hono<AppEnv>()
     if (run.status === 'skipped' && run.reason?.includes('lease')) {
       throw new ConflictError(`a training run is already going; this request was recorded as run ${run.id}`, 'training_in_progress');
     }
-    return c.json({ run }, run.status === 'failed' ? 500 : 200);
+    return c.json({ run });
   })
   .get('/v1/runs', async (c) => {
     const raw = c.req.query('limit') ?? '20';
