@@ -2,7 +2,9 @@
 import type { ServiceConfig } from '../shared/config.ts';
 import { runTrainingJob, TRAINING_LEASE_MS, type RunRecord } from '../shared/training/training-job.ts';
 import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
+import { sniffImageFormat } from '../shared/image/probe-image.ts';
 import { modelCacheFor } from './model-cache.ts';
+import { startWebp } from './webp-codec.ts';
 
 /** Run ids sort by start time and are unique across isolates. */
 function newRunId(now: Date): string {
@@ -14,10 +16,18 @@ function newRunId(now: Date): string {
 /** Runs one retraining job now; the result is also recorded in D1 (`GET /v1/runs`). */
 export function runTraining(env: Env, config: ServiceConfig, trigger: 'cron' | 'manual', now: () => Date = () => new Date()): Promise<RunRecord> {
   const models = modelCacheFor(env.MODELS);
+  const examples = new D1ExampleStore(env.DB, env.EXAMPLES);
+  // Re-embedding decodes originals synchronously; a WebP needs its codec started first.
+  const readOriginal = examples.readOriginal.bind(examples);
+  examples.readOriginal = async (id) => {
+    const bytes = await readOriginal(id);
+    if (bytes && sniffImageFormat(bytes) === 'webp') await startWebp();
+    return bytes;
+  };
   return runTrainingJob(
     {
       kv: env.MODELS,
-      examples: new D1ExampleStore(env.DB, env.EXAMPLES),
+      examples,
       runs: new D1RunLog(env.DB),
       lease: new D1Lease(env.DB),
       loadBackbone: async (id) => (await models.backbone(id)).model,

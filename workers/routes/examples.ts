@@ -9,6 +9,7 @@ import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { D1ExampleStore } from '../example-store.ts';
 import { readUpload } from '../request-body.ts';
+import { startWebp } from '../webp-codec.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -52,6 +53,7 @@ export const exampleRoutes = new Hono<AppEnv>()
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);
     if (existing) return c.json({ example: existing, created: false }, 200);
+    if (info.format === 'webp') await startWebp();
     const backbone = await models.trainingBackbone();
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
     const views = embedImageViews(bytes, backbone.model, config);
