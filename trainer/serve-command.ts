@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EdgeheadError } from '../shared/errors.ts';
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
@@ -92,7 +93,7 @@ export async function applyLocalMigrations(log: (line: string) => void): Promise
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`applying the D1 migrations to ${LOCAL_STATE_DIR} failed:\n${stdout}${stderr}`);
+    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${LOCAL_STATE_DIR} failed:\n${stdout}${stderr}`);
   }
   log(`D1 migrations applied to the local state in ${LOCAL_STATE_DIR}`);
 }
