@@ -127,6 +127,21 @@ describe('training runs are safe', () => {
     await ingest([fixtureNames('hymenoptera/val/ants/')[0]], 'ants');
     const recovered = await call('POST', '/v1/train');
     expect(recovered.status).toBe(200);
-    expect((await json(recovered)).run).toMatchObject({ trigger: 'manual', status: expect.stringMatching(/^(published|kept)$/) });
+    const manual = (await json(recovered)).run;
+    expect(manual).toMatchObject({ trigger: 'manual', status: expect.stringMatching(/^(published|kept)$/) });
+
+    // The run log pages newest first with a cursor, and single runs can be read back.
+    const all = await runs();
+    expect(all[0].id).toBe(manual.id);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { runs: { id: string }[]; cursor: string | null } = await json(await call('GET', `/v1/runs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
+      paged.push(...page.runs.map((r) => r.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(paged).toEqual(all.map((r) => r.id));
+    expect((await json(await call('GET', `/v1/runs/${failed.id}`))).run).toMatchObject({ status: 'failed', servingVersion: v1 });
+    expect((await call('GET', '/v1/runs/run-nope')).status).toBe(404);
   });
 });
