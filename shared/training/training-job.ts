@@ -278,7 +278,14 @@ async function trainAndDecide(
       candidateOnly: candidateCorrect.filter((ok, i) => ok && !servingCorrect[i]).length,
     };
     decision = guardPromotion(outcome, options.alpha);
-    run.details.serving = { version: serving.manifest.version, accuracy: accuracyOf(servingCorrect) };
+    // Full metrics need every holdout label to be one the serving head knows (not so when a label is new).
+    const knowsAll = holdout.every((e) => serving.head.labels.includes(e.label));
+    const holdoutLabels = labels.filter((l) => holdout.some((e) => e.label === l));
+    run.details.serving = {
+      version: serving.manifest.version,
+      accuracy: accuracyOf(servingCorrect),
+      metrics: knowsAll ? evaluateHead(serving.head, toSet(holdout, holdoutLabels, 'plain')) : null,
+    };
     run.details.guard = { ...outcome, ...decision };
     if (!decision.promote) {
       return finish(

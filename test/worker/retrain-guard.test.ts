@@ -45,6 +45,9 @@ describe('guarded promotion', () => {
     expect(guard.pValue).toBeLessThan(0.05);
     const accuracies = second.details as { serving: { accuracy: number }; candidate: { accuracy: number } };
     expect(accuracies.candidate.accuracy).toBeLessThan(accuracies.serving.accuracy);
+    const metrics = second.details as { serving: { metrics: { accuracy: number; n: number } }; candidate: { metrics: { accuracy: number; n: number } } };
+    expect(metrics.serving.metrics).toMatchObject({ accuracy: accuracies.serving.accuracy, n: second.examplesHoldout });
+    expect(metrics.candidate.metrics).toMatchObject({ accuracy: accuracies.candidate.accuracy, n: second.examplesHoldout });
     expect(await serving()).toBe(v1);
   });
 });
