@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { buildWorkerFixturePack } from './test/helpers/fixture-pack.ts';
 
@@ -27,15 +27,20 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest(() => ({
+          cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
             main: './workers/index.ts',
-            miniflare: { dataBlobBindings: { FIXTURES: buildWorkerFixturePack() }, bindings: { MAX_IMAGE_BYTES: '4000000' } },
+            miniflare: {
+              dataBlobBindings: { FIXTURES: buildWorkerFixturePack() },
+              // TEST_MIGRATIONS: the D1 schema, applied by test/worker/apply-migrations.ts before each file.
+              bindings: { MAX_IMAGE_BYTES: '4000000', ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: await readD1Migrations('./migrations') },
+            },
           })),
         ],
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          setupFiles: ['./test/worker/apply-migrations.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

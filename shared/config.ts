@@ -8,12 +8,24 @@ export interface ServiceConfig {
   maxImagePixels: number;
   /** predictions returned when the request gives no `top_k` */
   defaultTopK: number;
+  /** retraining: every label needs this many examples before a head is published (TRAIN_MIN_EXAMPLES) */
+  trainMinExamples: number;
+  /** retraining: CPU budget of the head fit in passes over the data (TRAIN_MAX_EVALUATIONS) */
+  trainMaxEvaluations: number;
+  /** retraining: holdout share in percent, 1..90 (TRAIN_HOLDOUT_PERCENT) */
+  trainHoldoutPercent: number;
+  /** retraining: examples re-embedded onto a new backbone per run at most (TRAIN_REEMBED_BATCH) */
+  trainReembedBatch: number;
 }
 
 export const DEFAULT_CONFIG: ServiceConfig = {
   maxImageBytes: 20_000_000,
   maxImagePixels: 50_000_000,
   defaultTopK: 5,
+  trainMinExamples: 10,
+  trainMaxEvaluations: 150,
+  trainHoldoutPercent: 20,
+  trainReembedBatch: 32,
 };
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
@@ -35,5 +47,9 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     maxImageBytes: positiveInteger(text('MAX_IMAGE_BYTES'), 'MAX_IMAGE_BYTES', DEFAULT_CONFIG.maxImageBytes),
     maxImagePixels: positiveInteger(text('MAX_IMAGE_PIXELS'), 'MAX_IMAGE_PIXELS', DEFAULT_CONFIG.maxImagePixels),
     defaultTopK: positiveInteger(text('DEFAULT_TOP_K'), 'DEFAULT_TOP_K', DEFAULT_CONFIG.defaultTopK),
+    trainMinExamples: positiveInteger(text('TRAIN_MIN_EXAMPLES'), 'TRAIN_MIN_EXAMPLES', DEFAULT_CONFIG.trainMinExamples),
+    trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),
+    trainHoldoutPercent: Math.min(90, positiveInteger(text('TRAIN_HOLDOUT_PERCENT'), 'TRAIN_HOLDOUT_PERCENT', DEFAULT_CONFIG.trainHoldoutPercent)),
+    trainReembedBatch: positiveInteger(text('TRAIN_REEMBED_BATCH'), 'TRAIN_REEMBED_BATCH', DEFAULT_CONFIG.trainReembedBatch),
   };
 }

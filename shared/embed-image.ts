@@ -1,5 +1,6 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
 import { decodeImage } from './image/decode-image.ts';
+import type { RgbImage } from './image/image-types.ts';
 import { toModelInput } from './image/preprocess.ts';
 
 export interface EmbedTiming {
@@ -36,4 +37,44 @@ export function embedImage(
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
   return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2 } };
+}
+
+/** The image mirrored left to right (a new image; the input is not changed). */
+export function flipHorizontal(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const from = row + x * 3;
+      const to = row + (width - 1 - x) * 3;
+      out[to] = data[from];
+      out[to + 1] = data[from + 1];
+      out[to + 2] = data[from + 2];
+    }
+  }
+  return { ...image, data: out };
+}
+
+/**
+ * Embeds an image and its horizontal mirror in one batch of 2 (decoding once): the two views a stored
+ * training example keeps, so the head learns that left and right do not matter.
+ * @returns two `embeddingSize` float32 embeddings: `plain` (exactly what `embedImage` gives) and `flipped`
+ * @throws as {@link embedImage}
+ */
+export function embedImageViews(
+  bytes: Uint8Array,
+  backbone: BackboneModel,
+  limits: { maxImagePixels: number },
+): { plain: Float32Array; flipped: Float32Array } {
+  const { spec } = backbone;
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.max(spec.inputHeight, spec.inputWidth) });
+  const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
+  const plain = toModelInput(image, size);
+  const input = new Float32Array(plain.length * 2);
+  input.set(plain, 0);
+  input.set(toModelInput(flipHorizontal(image), size), plain.length);
+  const both = backbone.embed(input, 2);
+  const d = spec.embeddingSize;
+  return { plain: both.slice(0, d), flipped: both.slice(d, 2 * d) };
 }

@@ -20,6 +20,20 @@ export class BadRequestError extends EdgeheadError {
   }
 }
 
+/** 401: an admin route without the right `Authorization: Bearer <ADMIN_TOKEN>`. */
+export class UnauthorizedError extends EdgeheadError {
+  constructor(message: string, code = 'unauthorized') {
+    super(401, code, message);
+  }
+}
+
+/** 409: the request conflicts with the current state (deleting the serving head, a training run already going). */
+export class ConflictError extends EdgeheadError {
+  constructor(message: string, code = 'conflict') {
+    super(409, code, message);
+  }
+}
+
 /** 404: no such resource. */
 export class NotFoundError extends EdgeheadError {
   constructor(message: string, code = 'not_found') {

@@ -4,7 +4,8 @@ import { EdgeheadError } from '../shared/errors.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { openModelStore } from './model-store.ts';
-import { prepareLocalState, runWranglerDev } from './serve-command.ts';
+import { runPushCommand } from './push-command.ts';
+import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerDev } from './serve-command.ts';
 import { runTrainCommand } from './train-command.ts';
 
 const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
@@ -19,6 +20,11 @@ Usage:
       with --remote to the deployed MODELS namespace). Safe while the service runs.
   edgehead backbone import PATH|URL [--sha256 HEX] [--remote]
       Import a TFLite backbone and make it the one new heads are trained on.
+  edgehead push --data DIR [--url URL] [--token T] [--concurrency 4] [--json]
+      Upload the labelled photos of DIR (DIR/<label>/* or DIR/{train,val}/<label>/*) as examples to the
+      service (default the local one), concurrently with a progress bar. Photos the service already
+      stores (same sha256) are skipped, so an interrupted push resumes. The admin token comes from
+      --token, EDGEHEAD_ADMIN_TOKEN, or for a local URL the .dev.vars that \`npm start\` created.
   edgehead --help
 
 Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
@@ -83,10 +89,39 @@ async function backbone(args: string[], log: Log): Promise<number> {
   return 0;
 }
 
+async function push(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      concurrency: { type: 'string' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'push needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
+  const concurrency = number(values.concurrency, 'concurrency', 4)!;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new EdgeheadError(400, 'bad_argument', '--concurrency must be an integer from 1 to 32');
+  const summary = await runPushCommand({
+    data: values.data,
+    url: values.url ?? 'http://127.0.0.1:8787',
+    token: values.token ?? process.env.EDGEHEAD_ADMIN_TOKEN,
+    concurrency,
+    quiet: Boolean(values.quiet || values.json),
+    log,
+  });
+  out(values.json ? JSON.stringify(summary, null, 2) : `pushed ${summary.created} new, ${summary.existing} already stored, ${summary.skipped} skipped by hash, ${summary.failed.length} failed`);
+  return summary.failed.length ? 1 : 0;
+}
+
 async function serve(args: string[], log: Log): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, backbone: { type: 'string' }, sha256: { type: 'string' } } });
   const port = number(values.port, 'port', 8787)!;
   await prepareLocalState({ port, backbone: values.backbone, sha256: values.sha256, log });
+  await applyLocalMigrations(log);
+  ensureAdminToken(log);
   return runWranglerDev(port);
 }
 
@@ -101,6 +136,8 @@ export async function main(argv: string[], log: Log = (l) => console.error(l), o
         return await serve(rest, log);
       case 'backbone':
         return await backbone(rest, log);
+      case 'push':
+        return await push(rest, log, out);
       case undefined:
       case '-h':
       case '--help':

@@ -42,9 +42,11 @@ async function readLabelDirs(root: string, dataDir: string, split?: 'train' | 'v
 /**
  * Lists the labelled images of `dir`: either `dir/{train,val}/<label>/*` or `dir/<label>/*`
  * (JPEG, PNG or WebP files; other files and hidden folders are ignored), sorted for determinism.
- * @throws BadRequestError when the folder is missing or holds fewer than two labels
+ * @param options.minLabels labels needed (default 2: a head needs two; pushing examples of one label is fine)
+ * @throws BadRequestError when the folder is missing or holds fewer than `minLabels` labels
  */
-export async function readImageFolder(dir: string): Promise<LabelledFile[]> {
+export async function readImageFolder(dir: string, options: { minLabels?: number } = {}): Promise<LabelledFile[]> {
+  const minLabels = options.minLabels ?? 2;
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new BadRequestError(`--data ${dir} is not a folder`, 'bad_data_dir');
   const top = await listDirs(dir);
@@ -53,9 +55,9 @@ export async function readImageFolder(dir: string): Promise<LabelledFile[]> {
       ? [...(await readLabelDirs(join(dir, 'train'), dir, 'train')), ...(await readLabelDirs(join(dir, 'val'), dir, 'val'))]
       : await readLabelDirs(dir, dir);
   const labels = new Set(files.map((f) => f.label));
-  if (labels.size < 2) {
+  if (labels.size < minLabels) {
     throw new BadRequestError(
-      `${dir} holds ${labels.size} label folder(s) with images; a head needs at least two: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg`,
+      `${dir} holds ${labels.size} label folder(s) with images; ${minLabels === 2 ? 'a head needs at least two' : `at least ${minLabels} are needed`}: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg`,
       'bad_data_dir',
     );
   }

@@ -30,6 +30,9 @@ export function wranglerBin(): string {
 }
 
 async function openLocal(): Promise<OpenStore> {
+  // wrangler logs "Using secrets defined in .dev.vars" on stdout, which is the CLI's --json output; the CLI
+  // needs no secrets, so only warnings and errors get through.
+  process.env.WRANGLER_LOG ??= 'warn';
   const { getPlatformProxy } = await import('wrangler');
   const proxy = await getPlatformProxy<{ MODELS: KvLike }>({
     configPath: join(PROJECT_ROOT, 'wrangler.toml'),

@@ -1,5 +1,10 @@
 /** `edgehead serve` (what `npm start` runs): make sure a backbone is imported, then run `wrangler dev`. */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EdgeheadError } from '../shared/errors.ts';
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
@@ -52,4 +57,43 @@ export function runWranglerDev(port: number, extraArgs: string[] = []): Promise<
   return new Promise((resolvePromise) => {
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 0 : 1)));
   });
+}
+
+/** wrangler dev reads local secrets from here (git-ignored). */
+export const DEV_VARS_PATH = join(PROJECT_ROOT, '.dev.vars');
+
+/** The ADMIN_TOKEN in a .dev.vars file, or null. */
+export function readDevVarsToken(path = DEV_VARS_PATH): string | null {
+  if (!existsSync(path)) return null;
+  const match = /^\s*ADMIN_TOKEN\s*=\s*"?([^"\r\n]+?)"?\s*$/m.exec(readFileSync(path, 'utf8'));
+  return match ? match[1] : null;
+}
+
+/**
+ * Makes sure `.dev.vars` holds an ADMIN_TOKEN: creates the file (or appends the line) with a random
+ * 256-bit token when missing. Says where it is, never what it is.
+ */
+export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PATH): void {
+  if (readDevVarsToken(path)) {
+    log(`admin token: ADMIN_TOKEN in ${path}`);
+    return;
+  }
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const line = `ADMIN_TOKEN=${randomBytes(32).toString('hex')}\n`;
+  writeFileSync(path, existing && !existing.endsWith('\n') ? `${existing}\n${line}` : existing + line, { mode: 0o600 });
+  log(`created an admin token for the admin routes: ADMIN_TOKEN in ${path} (send it as "Authorization: Bearer <token>")`);
+}
+
+/** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
+export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [wranglerBin(), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${LOCAL_STATE_DIR} failed:\n${stdout}${stderr}`);
+  }
+  log(`D1 migrations applied to the local state in ${LOCAL_STATE_DIR}`);
 }

@@ -6,13 +6,15 @@ import { errorResponse } from './http-errors.ts';
 import { modelCacheFor } from './model-cache.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { embedRoutes } from './routes/embed.ts';
+import { exampleRoutes } from './routes/examples.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/model.ts';
+import { trainingRoutes } from './routes/training.ts';
 
 let parsed: { vars: Env; config: ServiceConfig } | undefined;
 
 /** Vars are parsed once per isolate into a typed config; handlers never read raw strings from env. */
-function configFor(env: Env): ServiceConfig {
+export function configFor(env: Env): ServiceConfig {
   if (parsed?.vars !== env) parsed = { vars: env, config: parseServiceConfig(env as unknown as Record<string, unknown>) };
   return parsed.config;
 }
@@ -29,6 +31,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', classifyRoutes);
   app.route('/', modelRoutes);
   app.route('/', embedRoutes);
+  app.route('/', exampleRoutes);
+  app.route('/', trainingRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return app;

@@ -48,7 +48,8 @@ export class ModelCache {
 
   constructor(private readonly kv: KvLike) {}
 
-  private backbone(id: string): Promise<LoadedBackbone> {
+  /** A stored backbone by id (cached like the serving one), for embedding examples. */
+  backbone(id: string): Promise<LoadedBackbone> {
     return this.backbones.get(id, async () => {
       await startTfBackend();
       return loadStoredBackbone(this.kv, id);
@@ -73,6 +74,17 @@ export class ModelCache {
       );
     }
     return { backbone, head, headManifest: manifest };
+  }
+
+  /**
+   * The backbone new heads are trained on (`backbone/current`), else the serving head's: what stored
+   * examples are embedded with.
+   * @throws NotReadyError (503) when no backbone is imported
+   */
+  async trainingBackbone(): Promise<LoadedBackbone> {
+    const id = (await getCurrentBackboneId(this.kv)) ?? (await getCurrentHeadPointer(this.kv))?.backboneId;
+    if (!id) throw new NotReadyError('no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`', 'no_backbone');
+    return this.backbone(id);
   }
 
   /**

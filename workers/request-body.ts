@@ -44,6 +44,15 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array> 
  *   for an empty body or a multipart body without an `image` file
  */
 export async function readImageUpload(request: Request, maxBytes: number): Promise<Uint8Array> {
+  return (await readUpload(request, maxBytes)).bytes;
+}
+
+/**
+ * An uploaded image plus the text fields sent with it: for a raw body, the query string; for multipart, the
+ * form's other string fields.
+ * @throws as {@link readImageUpload}
+ */
+export async function readUpload(request: Request, maxBytes: number): Promise<{ bytes: Uint8Array; fields: Map<string, string> }> {
   const contentType = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (contentType === 'multipart/form-data') {
     const body = await readCapped(request, maxBytes);
@@ -61,12 +70,16 @@ export async function readImageUpload(request: Request, maxBytes: number): Promi
     if (type && type !== 'application/octet-stream' && !RAW_IMAGE_TYPES.includes(type)) {
       throw new UnsupportedMediaError(`file type ${type} is not supported; send ${ACCEPTED}`);
     }
-    return nonEmpty(new Uint8Array(await file.arrayBuffer()));
+    const fields = new Map<string, string>();
+    form.forEach((value, key) => {
+      if (typeof value === 'string') fields.set(key, value);
+    });
+    return { bytes: nonEmpty(new Uint8Array(await file.arrayBuffer())), fields };
   }
   if (!RAW_IMAGE_TYPES.includes(contentType) && contentType !== 'application/octet-stream') {
     throw new UnsupportedMediaError(`content type ${contentType || '(none)'} is not supported; send ${ACCEPTED}`);
   }
-  return nonEmpty(await readCapped(request, maxBytes));
+  return { bytes: nonEmpty(await readCapped(request, maxBytes)), fields: new Map(new URL(request.url).searchParams) };
 }
 
 function nonEmpty(bytes: Uint8Array): Uint8Array {

@@ -1,4 +1,4 @@
-import { InvalidModelError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidModelError, NotFoundError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { decodeHead, encodeHead } from '../head/head-codec.ts';
 import type { Head } from '../head/head-types.ts';
@@ -92,4 +92,39 @@ export async function loadHead(kv: KvLike, version: string): Promise<{ manifest:
     throw new InvalidModelError(`head ${version} does not match its manifest's sha256`, 'corrupt_head');
   }
   return { manifest, head: decodeHead(bytes) };
+}
+
+/**
+ * Every stored head version's manifest, oldest first (versions start with their UTC timestamp).
+ * @throws Error when the KV binding cannot list (the CLI's remote adapter)
+ */
+export async function listHeads(kv: KvLike): Promise<HeadManifest[]> {
+  if (!kv.list) throw new Error('this KV store cannot list keys');
+  const versions: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await kv.list({ prefix: modelKeys.headPrefix(), cursor });
+    for (const { name } of page.keys) {
+      const version = name.slice(modelKeys.headPrefix().length).split('/');
+      if (version.length === 2 && name === modelKeys.headManifest(version[0])) versions.push(version[0]);
+    }
+    if (page.list_complete || !page.cursor) break;
+    cursor = page.cursor;
+  }
+  const manifests = await Promise.all(versions.sort().map((v) => getHeadManifest(kv, v)));
+  return manifests.filter((m): m is HeadManifest => m !== null);
+}
+
+/**
+ * Prunes a stored head version (weights, then manifest). Never the serving one.
+ * @throws ConflictError (409) for the serving head, NotFoundError (404) for an unknown version
+ */
+export async function deleteHead(kv: KvLike, version: string): Promise<void> {
+  if (!kv.delete) throw new Error('this KV store cannot delete keys');
+  if ((await getCurrentHeadPointer(kv))?.version === version) {
+    throw new ConflictError(`head ${version} is serving; promote another version before pruning it`, 'head_is_serving');
+  }
+  if (!(await getHeadManifest(kv, version))) throw new NotFoundError(`head version ${version} does not exist`, 'head_not_found');
+  await kv.delete(modelKeys.headWeights(version));
+  await kv.delete(modelKeys.headManifest(version));
 }

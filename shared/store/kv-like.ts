@@ -7,6 +7,7 @@ export interface KvLike {
   get(key: string, type: 'text'): Promise<string | null>;
   get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>;
   put(key: string, value: string | ArrayBuffer | ArrayBufferView): Promise<void>;
+  delete?(key: string): Promise<void>;
   list?(options: { prefix: string; cursor?: string | null }): Promise<{ keys: { name: string }[]; list_complete: boolean; cursor?: string }>;
 }
 

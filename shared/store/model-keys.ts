@@ -23,3 +23,8 @@ export const modelKeys = {
 
 /** KV caps a value at 25 MiB; chunks stay well under it. */
 export const MAX_CHUNK_BYTES = 20 * 1024 * 1024;
+
+/** Keys in the EXAMPLES bucket (R2): originals of labelled examples, content-addressed by their sha256 (the example id). */
+export const exampleKeys = {
+  original: (id: string) => `examples/${id}`,
+};

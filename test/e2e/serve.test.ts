@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackboneModel } from '../../shared/backbone/backbone-model.ts';
@@ -9,54 +7,24 @@ import { embedImage } from '../../shared/embed-image.ts';
 import { startTfBackend } from '../../trainer/tf-backend.ts';
 import { backbonePath, imagePath, REPO_DIR, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { startServe, type ServeProcess } from '../helpers/serve-process.ts';
 
 const BACKBONE = backbonePath('mobilenet_v2_1.0_224_quant');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`edgehead serve exited with ${child.exitCode}:\n${log()}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`edgehead serve did not answer /healthz within 120 s:\n${log()}`);
-}
 
 describe('npm start, then train while it runs, then classify (the newcomer flow, against real wrangler dev)', () => {
   const state = tempDir('serve-state');
   const env = { EDGEHEAD_STATE_DIR: state, EDGEHEAD_CACHE_DIR: tempDir('serve-cache') };
-  let child: ChildProcess;
+  let server: ServeProcess;
   let url: string;
   let output = '';
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [join(REPO_DIR, 'bin/edgehead.mjs'), 'serve', '--port', String(port)], {
-      cwd: REPO_DIR,
-      env: { ...process.env, ...env, EDGEHEAD_BACKBONE: BACKBONE },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await waitForHealth(url, child, () => output);
+    server = await startServe({ ...env, EDGEHEAD_BACKBONE: BACKBONE });
+    url = server.url;
+    output = server.output();
   });
 
-  afterAll(() => {
-    // wrangler dev runs workerd as a child: stop the whole process group.
-    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
-  });
+  afterAll(() => server?.stop());
 
   it('imports the backbone named by EDGEHEAD_BACKBONE and reports wasm SIMD', async () => {
     expect(output).toContain('imported backbone mobilenet_v2_1.0_224_quant');

@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 export const SHARED_DIR = resolve(import.meta.dirname, '../../../shared');
 export const GENERATED_DIR = resolve(import.meta.dirname, '../fixtures/generated');
 
-function firstImages(dir: string, count: number): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count).map((f) => join(dir, f));
+function firstImages(dir: string, count: number, skip = 0): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(skip, skip + count).map((f) => join(dir, f));
 }
 
 /** name in the pack -> absolute path */
@@ -28,6 +28,15 @@ export function workerFixtureFiles(): Record<string, string> {
         files[`hymenoptera/${split}/${label}/${path.split('/').pop()}`] = path;
       }
     }
+  }
+  // Retraining tests: more ants and bees (past the 20 above) and a third label.
+  for (const label of ['ants', 'bees']) {
+    for (const path of firstImages(join(SHARED_DIR, 'datasets/hymenoptera/train', label), 60, 20)) {
+      files[`more/${label}/${path.split('/').pop()}`] = path;
+    }
+  }
+  for (const path of firstImages(join(SHARED_DIR, 'datasets/catsdogs/train/cats'), 16)) {
+    files[`more/cats/${path.split('/').pop()}`] = path;
   }
   return files;
 }

@@ -1,0 +1,321 @@
+/**
+ * The retraining job the cron trigger (and `POST /v1/train`) runs: bring stored examples onto the training
+ * backbone, fine-tune the head from the serving one, measure both on a stable holdout, and publish the
+ * candidate only when the guard allows it. Pure core over small interfaces (examples, run log, lease, KV),
+ * so it runs the same in workerd (D1/R2) and in tests.
+ *
+ * Safety: publishing is the last step and goes through `publishHead` (weights, manifest, then the pointer),
+ * only while this run holds the lease and only if the serving head has not changed since the run started;
+ * a run that fails at any point before leaves the serving head untouched and records why.
+ */
+import type { BackboneModel } from '../backbone/backbone-model.ts';
+import { embedImageViews } from '../embed-image.ts';
+import { sha256Hex } from '../hash.ts';
+import type { Head } from '../head/head-types.ts';
+import { evaluateHead, type HeadMetrics } from '../head/metrics.ts';
+import { predictHead } from '../head/predict-head.ts';
+import { trainHead, type TrainingSet } from '../head/train-head.ts';
+import { getCurrentBackboneId } from '../store/backbone-store.ts';
+import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
+import type { KvLike } from '../store/kv-like.ts';
+import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
+import { isHoldout } from './holdout.ts';
+
+/** One stored example with the embeddings of both views (plain, horizontally flipped). */
+export interface EmbeddedExample {
+  id: string;
+  label: string;
+  embedding: Float32Array;
+  flipped: Float32Array;
+}
+
+/** The example storage the job needs (D1 + R2 in the worker). */
+export interface ExampleStore {
+  /** id, label and embedding backbone of every example, sorted by id; no embeddings (cheap). */
+  listIndex(): Promise<{ id: string; label: string; backboneId: string }[]>;
+  /** The original photo, or null when it is gone. */
+  readOriginal(id: string): Promise<Uint8Array | null>;
+  /** Replaces an example's embeddings (after re-embedding with another backbone). */
+  setEmbeddings(id: string, backboneId: string, plain: Float32Array, flipped: Float32Array): Promise<void>;
+  /** Every example whose embeddings come from `backboneId`, sorted by id. */
+  embeddedExamples(backboneId: string): Promise<EmbeddedExample[]>;
+}
+
+export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  trigger: 'cron' | 'manual';
+  startedAt: string;
+  finishedAt: string | null;
+  status: RunStatus;
+  reason: string | null;
+  examplesTrain: number | null;
+  examplesHoldout: number | null;
+  /** examples re-embedded onto the training backbone by this run */
+  reEmbedded: number;
+  /** images passed through the backbone by this run (each example counts 2: plain and flipped) */
+  backboneForwards: number;
+  servingVersion: string | null;
+  publishedVersion: string | null;
+  /** hash of the examples and settings the decision was made on; equal hashes mean nothing changed */
+  fingerprint: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Where runs are recorded (the D1 `runs` table in the worker). */
+export interface RunLog {
+  /** Writes a run row (status running) before any work, so a run that dies is visible. */
+  start(run: RunRecord): Promise<void>;
+  finish(run: RunRecord): Promise<void>;
+  /** Fingerprint of the latest run that reached a decision on its data (published or kept), or null. */
+  lastDecidedFingerprint(): Promise<string | null>;
+}
+
+/** A mutual-exclusion lease with expiry (a D1 row in the worker), so overlapping runs never both publish. */
+export interface TrainingLease {
+  /** Takes the lease if it is free or expired; true when `owner` now holds it until nowMs + ttlMs. */
+  acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** Extends the lease; false when `owner` no longer holds it (it expired and someone else took it). */
+  renew(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  release(owner: string): Promise<void>;
+}
+
+export interface TrainingDeps {
+  kv: KvLike;
+  examples: ExampleStore;
+  runs: RunLog;
+  lease: TrainingLease;
+  /** Loads a stored backbone for re-embedding; called only when something needs embedding. */
+  loadBackbone(id: string): Promise<BackboneModel>;
+  now(): Date;
+}
+
+export interface TrainingOptions {
+  runId: string;
+  trigger: 'cron' | 'manual';
+  seed: number;
+  /** CPU budget of the head fit, in passes over the data (workerd's clock does not move during CPU work) */
+  maxEvaluations: number;
+  /** every label needs at least this many examples (holdout included) before a head is published */
+  minExamplesPerLabel: number;
+  /** holdout share, percent */
+  holdoutPercent: number;
+  /** examples re-embedded per run at most (each is 2 backbone forwards) */
+  reembedBatch: number;
+  /** lease lifetime; longer than a run can take (cron runs are capped at 15 minutes of wall time) */
+  leaseMs: number;
+  maxImagePixels: number;
+  alpha?: number;
+}
+
+/** Longer than a cron invocation may run (15 minutes of wall time), so a live run never loses it. */
+export const TRAINING_LEASE_MS = 15 * 60 * 1000;
+
+/** Paired top-1 correctness of a head on holdout examples; a label the head does not know counts as wrong. */
+function correctness(head: Head, holdout: EmbeddedExample[]): boolean[] {
+  const d = head.embeddingSize;
+  const k = head.labels.length;
+  const input = new Float32Array(holdout.length * d);
+  holdout.forEach((e, i) => input.set(e.embedding, i * d));
+  const p = predictHead(head, input, holdout.length);
+  return holdout.map((e, i) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+    return head.labels[best] === e.label;
+  });
+}
+
+function toSet(examples: EmbeddedExample[], labels: string[], views: 'plain' | 'both'): TrainingSet {
+  const d = examples[0].embedding.length;
+  const rows = views === 'both' ? 2 : 1;
+  const embeddings = new Float32Array(examples.length * rows * d);
+  const labelIndex = new Int32Array(examples.length * rows);
+  examples.forEach((e, i) => {
+    const c = labels.indexOf(e.label);
+    embeddings.set(e.embedding, i * rows * d);
+    labelIndex[i * rows] = c;
+    if (rows === 2) {
+      embeddings.set(e.flipped, (i * 2 + 1) * d);
+      labelIndex[i * 2 + 1] = c;
+    }
+  });
+  return { embeddings, embeddingSize: d, labelIndex, labels };
+}
+
+const accuracyOf = (correct: boolean[]) => (correct.length ? correct.filter(Boolean).length / correct.length : null);
+
+/**
+ * Runs one retraining job and records it. Never throws for a failure inside the run: it is recorded as
+ * status `failed` with the message, and the serving head stays as it was.
+ * @returns the run record as stored
+ */
+export async function runTrainingJob(deps: TrainingDeps, options: TrainingOptions): Promise<RunRecord> {
+  const run: RunRecord = {
+    id: options.runId,
+    trigger: options.trigger,
+    startedAt: deps.now().toISOString(),
+    finishedAt: null,
+    status: 'running',
+    reason: null,
+    examplesTrain: null,
+    examplesHoldout: null,
+    reEmbedded: 0,
+    backboneForwards: 0,
+    servingVersion: null,
+    publishedVersion: null,
+    fingerprint: null,
+    details: {},
+  };
+  const finish = async (status: RunStatus, reason: string): Promise<RunRecord> => {
+    run.status = status;
+    run.reason = reason;
+    run.finishedAt = deps.now().toISOString();
+    await deps.runs.finish(run);
+    return run;
+  };
+
+  if (!(await deps.lease.acquire(run.id, deps.now().getTime(), options.leaseMs))) {
+    await deps.runs.start(run);
+    return finish('skipped', 'another training run holds the lease');
+  }
+  await deps.runs.start(run);
+  try {
+    return await trainAndDecide(deps, options, run, finish);
+  } catch (error) {
+    return finish('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  } finally {
+    await deps.lease.release(run.id);
+  }
+}
+
+async function trainAndDecide(
+  deps: TrainingDeps,
+  options: TrainingOptions,
+  run: RunRecord,
+  finish: (status: RunStatus, reason: string) => Promise<RunRecord>,
+): Promise<RunRecord> {
+  const pointer = await getCurrentHeadPointer(deps.kv);
+  run.servingVersion = pointer?.version ?? null;
+  const backboneId = (await getCurrentBackboneId(deps.kv)) ?? pointer?.backboneId ?? null;
+  if (!backboneId) return finish('skipped', 'no backbone is imported yet');
+  run.details.backboneId = backboneId;
+
+  // 1. Bring examples of another backbone onto this one, a bounded batch per run.
+  const index = await deps.examples.listIndex();
+  const stale = index.filter((e) => e.backboneId !== backboneId);
+  if (stale.length > 0) {
+    const model = await deps.loadBackbone(backboneId);
+    for (const example of stale.slice(0, options.reembedBatch)) {
+      const bytes = await deps.examples.readOriginal(example.id);
+      if (!bytes) throw new Error(`the original of example ${example.id} is missing from the bucket`);
+      const { plain, flipped } = embedImageViews(bytes, model, { maxImagePixels: options.maxImagePixels });
+      run.backboneForwards += 2;
+      await deps.examples.setEmbeddings(example.id, backboneId, plain, flipped);
+      run.reEmbedded++;
+    }
+    const left = stale.length - run.reEmbedded;
+    if (left > 0) return finish('kept', `re-embedded ${run.reEmbedded} examples onto backbone ${backboneId}; ${left} more to go before training`);
+  }
+
+  // 2. Nothing changed since the last decision: done, without loading any model. (Re-embedding onto the
+  // same backbone changes nothing either: the backbone is part of the fingerprint.)
+  const lines = index.map((e) => `${e.id}\t${e.label}`).join('\n');
+  const settings = [backboneId, options.seed, options.maxEvaluations, options.minExamplesPerLabel, options.holdoutPercent, options.alpha ?? DEFAULT_GUARD_ALPHA].join(' ');
+  const fingerprint = await sha256Hex(new TextEncoder().encode(`${settings}\n${lines}`));
+  if ((await deps.runs.lastDecidedFingerprint()) === fingerprint) {
+    return finish('skipped', 'no new, relabelled or deleted examples since the last decision');
+  }
+  run.fingerprint = fingerprint;
+
+  // 3. Enough examples of every label?
+  const counts = new Map<string, number>();
+  for (const e of index) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  const labels = [...counts.keys()].sort();
+  run.details.labelCounts = Object.fromEntries(labels.map((l) => [l, counts.get(l)]));
+  if (labels.length < 2) return finish('kept', `a head needs at least 2 labels; the examples have ${labels.length}`);
+  const short = labels.filter((l) => counts.get(l)! < options.minExamplesPerLabel);
+  if (short.length > 0) {
+    const list = short.map((l) => `${JSON.stringify(l)} has ${counts.get(l)}`).join(', ');
+    return finish('kept', `every label needs at least ${options.minExamplesPerLabel} examples: ${list}`);
+  }
+
+  // 4. Stable holdout, then fit with a warm start from the serving head.
+  const examples = await deps.examples.embeddedExamples(backboneId);
+  const holdout = examples.filter((e) => isHoldout(e.id, options.holdoutPercent));
+  const train = examples.filter((e) => !isHoldout(e.id, options.holdoutPercent));
+  run.examplesTrain = train.length;
+  run.examplesHoldout = holdout.length;
+  const untrained = labels.filter((l) => !train.some((e) => e.label === l));
+  if (untrained.length > 0) return finish('kept', `labels with every example in the holdout: ${untrained.join(', ')}`);
+
+  const serving = pointer ? await loadHead(deps.kv, pointer.version) : null;
+  const comparable = serving !== null && serving.manifest.backboneId === backboneId;
+  const fit = trainHead(toSet(train, labels, 'both'), {
+    seed: options.seed,
+    maxEvaluations: options.maxEvaluations,
+    initial: comparable ? serving.head : undefined,
+  });
+  run.details.training = {
+    warmStart: comparable ? serving.manifest.version : null,
+    evaluations: fit.evaluations,
+    iterations: fit.iterations,
+    stopReason: fit.stopReason,
+    initialLoss: fit.initialLoss,
+    finalLoss: fit.finalLoss,
+  };
+
+  // 5. Measure both heads on the same holdout and apply the guard.
+  const candidateCorrect = holdout.length ? correctness(fit.head, holdout) : [];
+  const candidateMetrics: HeadMetrics | null = holdout.length ? evaluateHead(fit.head, toSet(holdout, labels, 'plain')) : null;
+  run.details.candidate = { accuracy: accuracyOf(candidateCorrect), metrics: candidateMetrics };
+  let decision: GuardDecision | null = null;
+  if (comparable) {
+    if (holdout.length === 0) return finish('kept', 'the holdout is empty, so the candidate cannot be compared with the serving head');
+    const servingCorrect = correctness(serving.head, holdout);
+    const outcome = {
+      servingOnly: servingCorrect.filter((ok, i) => ok && !candidateCorrect[i]).length,
+      candidateOnly: candidateCorrect.filter((ok, i) => ok && !servingCorrect[i]).length,
+    };
+    decision = guardPromotion(outcome, options.alpha);
+    // Full metrics need every holdout label to be one the serving head knows (not so when a label is new).
+    const knowsAll = holdout.every((e) => serving.head.labels.includes(e.label));
+    const holdoutLabels = labels.filter((l) => holdout.some((e) => e.label === l));
+    run.details.serving = {
+      version: serving.manifest.version,
+      accuracy: accuracyOf(servingCorrect),
+      metrics: knowsAll ? evaluateHead(serving.head, toSet(holdout, holdoutLabels, 'plain')) : null,
+    };
+    run.details.guard = { ...outcome, ...decision };
+    if (!decision.promote) {
+      return finish(
+        'kept',
+        `candidate is worse than serving head ${serving.manifest.version} on the holdout: ${outcome.servingOnly} examples lost vs ${outcome.candidateOnly} gained (sign test p = ${decision.pValue.toPrecision(3)} < ${decision.alpha})`,
+      );
+    }
+  }
+
+  // 6. Publish, only while holding the lease and only over the head this run compared against.
+  if (!(await deps.lease.renew(run.id, deps.now().getTime(), options.leaseMs))) {
+    run.fingerprint = null;
+    return finish('kept', 'lost the training lease before publishing');
+  }
+  const current = await getCurrentHeadPointer(deps.kv);
+  if ((current?.version ?? null) !== run.servingVersion) {
+    run.fingerprint = null;
+    return finish('kept', `the serving head changed to ${current?.version} during the run; not publishing over it`);
+  }
+  const manifest = await publishHead(
+    deps.kv,
+    fit.head,
+    { backboneId, metrics: candidateMetrics, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
+    deps.now(),
+  );
+  run.publishedVersion = manifest.version;
+  const why = !serving
+    ? 'first head: every label has enough examples'
+    : comparable
+      ? `candidate is not worse than ${serving.manifest.version} beyond what the holdout resolves (${(run.details.guard as { servingOnly: number }).servingOnly} lost, ${(run.details.guard as { candidateOnly: number }).candidateOnly} gained, p = ${decision!.pValue.toPrecision(3)})`
+      : `serving head ${serving.manifest.version} is on backbone ${serving.manifest.backboneId}; this is the first head on ${backboneId}`;
+  return finish('published', why);
+}

@@ -1,0 +1,100 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, fixtureNames } from './fixtures.ts';
+import { importTinyBackbone } from './helpers.ts';
+import { call, classify, ingest, json, runCron, runs, serving } from './retrain-helpers.ts';
+
+const ants = fixtureNames('hymenoptera/train/ants/');
+const bees = fixtureNames('hymenoptera/train/bees/');
+const cats = fixtureNames('more/cats/');
+
+describe('the retraining loop over HTTP: examples in, cron fine-tunes, /v1/classify serves the new head', () => {
+  beforeAll(async () => {
+    await importTinyBackbone();
+  });
+
+  it('ingests two labels, publishes a first head, skips a no-op run, adds a third label, rolls back', async () => {
+    // Two labels, 20 photos each, through both upload forms.
+    const antIds = await ingest(ants, 'ants');
+    const form = new FormData();
+    form.set('label', 'bees');
+    form.set('image', new File([fixture(bees[0])], 'bee.jpg', { type: 'image/jpeg' }));
+    const multipart = await call('POST', '/v1/examples', { body: form });
+    expect(multipart.status).toBe(201);
+    await ingest(bees.slice(1), 'bees');
+
+    // The same photo again is stored once: 200 with the existing id, label unchanged.
+    const again = await call('POST', '/v1/examples?label=bees', { body: fixture(ants[0]), headers: { 'content-type': 'image/jpeg' } });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toMatchObject({ created: false, example: { id: antIds[0], label: 'ants' } });
+    expect(await json(await call('GET', '/v1/labels'))).toEqual({ labels: [{ label: 'ants', count: 20 }, { label: 'bees', count: 20 }], total: 40 });
+    const stored = await env.EXAMPLES.get(`examples/${antIds[0]}`);
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(fixture(ants[0]));
+
+    // First cron run: no serving head, every label has >= 10 examples: published and served.
+    const first = await runCron();
+    expect(first).toMatchObject({ trigger: 'cron', status: 'published', reEmbedded: 0, backboneForwards: 0 });
+    expect(first.examplesTrain! + first.examplesHoldout!).toBe(40);
+    const v1 = first.publishedVersion!;
+    expect(await serving()).toBe(v1);
+    let correct = 0;
+    const val = fixtureNames('hymenoptera/val/');
+    for (const name of val) {
+      const { label, head } = await classify(name);
+      expect(head).toBe(v1);
+      if (label === name.split('/')[2]) correct++;
+    }
+    expect(correct / val.length).toBeGreaterThanOrEqual(0.75);
+
+    // Nothing new: the run does no backbone forward and publishes nothing.
+    const noop = await runCron();
+    expect(noop).toMatchObject({ status: 'skipped', backboneForwards: 0, reEmbedded: 0, publishedVersion: null });
+    expect(noop.reason).toContain('no new');
+    expect(await serving()).toBe(v1);
+
+    // A third label with too few examples is refused by the minimum, and the reason says so.
+    await ingest(cats.slice(0, 5), 'cats');
+    const tooFew = await runCron();
+    expect(tooFew).toMatchObject({ status: 'kept', publishedVersion: null });
+    expect(tooFew.reason).toContain('"cats" has 5');
+    expect(await serving()).toBe(v1);
+
+    // Enough cats: the next run warm-starts from v1, adds the class and is published.
+    await ingest(cats.slice(5, 12), 'cats');
+    const third = await runCron();
+    expect(third.status, third.reason ?? '').toBe('published');
+    expect((third.details.training as { warmStart: string }).warmStart).toBe(v1);
+    const v2 = third.publishedVersion!;
+    const model = await json(await call('GET', '/v1/model', { admin: false }));
+    expect(model.head).toMatchObject({ version: v2, labels: ['ants', 'bees', 'cats'] });
+    const unseenCats = cats.slice(12);
+    const catHits = (await Promise.all(unseenCats.map(classify))).filter((r) => r.label === 'cats' && r.head === v2).length;
+    expect(catHits).toBeGreaterThanOrEqual(unseenCats.length - 1);
+
+    // Rollback to v1, then forward again; the listing shows both with their metrics and which one serves.
+    const back = await call('POST', `/v1/heads/${v1}/promote`);
+    expect(back.status).toBe(200);
+    expect((await classify(val[0])).head).toBe(v1);
+    const heads = await json(await call('GET', '/v1/heads'));
+    expect(heads.serving).toBe(v1);
+    expect(heads.heads.map((h: { version: string; serving: boolean }) => [h.version, h.serving])).toEqual([
+      [v2, false],
+      [v1, true],
+    ]);
+    expect(heads.heads[0].metrics.n).toBe(third.examplesHoldout);
+    // With the data unchanged, the cron keeps the rolled-back head.
+    expect(await runCron()).toMatchObject({ status: 'skipped', backboneForwards: 0 });
+    expect(await serving()).toBe(v1);
+
+    // Pruning never removes the serving head; another version goes.
+    const refuse = await call('DELETE', `/v1/heads/${v1}`);
+    expect(refuse.status).toBe(409);
+    expect(await json(refuse)).toMatchObject({ error: { code: 'head_is_serving' } });
+    expect((await call('DELETE', `/v1/heads/${v2}`)).status).toBe(200);
+    expect((await call('POST', `/v1/heads/${v2}/promote`)).status).toBe(404);
+    expect((await classify(val[0])).head).toBe(v1);
+
+    // The run log lists everything newest first.
+    expect((await runs()).map((r) => r.status)).toEqual(['skipped', 'published', 'kept', 'skipped', 'published']);
+  });
+});

@@ -1,0 +1,119 @@
+/** `edgehead push`: upload an ImageFolder as labelled examples to a running service (local or deployed). */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { EdgeheadError } from '../shared/errors.ts';
+import { validateLabel } from '../shared/examples/label.ts';
+import { readImageFolder } from './image-folder.ts';
+import { startProgress } from './progress.ts';
+import { DEV_VARS_PATH, readDevVarsToken } from './serve-command.ts';
+
+export interface PushOptions {
+  data: string;
+  url: string;
+  /** admin token; for a local URL, defaults to the one in .dev.vars */
+  token?: string;
+  concurrency: number;
+  quiet: boolean;
+  log: (line: string) => void;
+}
+
+export interface PushSummary {
+  files: number;
+  /** stored as new examples (201) */
+  created: number;
+  /** the service already had the photo (200) */
+  existing: number;
+  /** not sent: the service listed its hash before the upload (resume) */
+  skipped: number;
+  failed: { name: string; status: number; message: string }[];
+}
+
+const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+function isLocal(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+async function request(url: string, token: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+  } catch (error) {
+    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  const text = await response.text();
+  try {
+    return (JSON.parse(text) as { error: { message: string } }).error.message;
+  } catch {
+    return text.slice(0, 200) || response.statusText;
+  }
+}
+
+/** Every example id (sha256) the service stores, through the paged listing. */
+async function storedIds(base: string, token: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const response = await request(`${base}/v1/examples?limit=200${cursor ? `&cursor=${cursor}` : ''}`, token);
+    if (!response.ok) throw new EdgeheadError(response.status === 401 ? 401 : 400, 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
+    const page = (await response.json()) as { examples: { id: string }[]; cursor: string | null };
+    for (const example of page.examples) ids.add(example.id);
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
+}
+
+/**
+ * Uploads every image of the folder as an example labelled by its folder, `concurrency` at a time.
+ * Photos whose sha256 the service already lists are not sent. Per-file refusals (e.g. an undecodable
+ * photo) are collected and reported; a wrong token stops the push.
+ * @throws EdgeheadError for a bad folder, a missing or wrong token, or an unreachable service
+ */
+export async function runPushCommand(options: PushOptions): Promise<PushSummary> {
+  const url = new URL(options.url);
+  const base = url.origin + url.pathname.replace(/\/$/, '');
+  const token = options.token ?? (isLocal(url) ? readDevVarsToken() : null);
+  if (!token) {
+    throw new EdgeheadError(401, 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
+  }
+  const files = await readImageFolder(options.data, { minLabels: 1 });
+  for (const label of new Set(files.map((f) => f.label))) validateLabel(label);
+
+  const known = await storedIds(base, token);
+  const summary: PushSummary = { files: files.length, created: 0, existing: 0, skipped: 0, failed: [] };
+  const progress = startProgress('pushing', files.length, { quiet: options.quiet });
+  let next = 0;
+  let fatal: EdgeheadError | null = null;
+  const worker = async () => {
+    while (next < files.length && !fatal) {
+      const file = files[next++];
+      const bytes = await readFile(file.path);
+      if (known.has(createHash('sha256').update(bytes).digest('hex'))) {
+        summary.skipped++;
+      } else {
+        const type = CONTENT_TYPES[file.path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+        const response = await request(`${base}/v1/examples?label=${encodeURIComponent(file.label)}`, token, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: bytes,
+        });
+        if (response.status === 201) summary.created++;
+        else if (response.status === 200) summary.existing++;
+        else if (response.status === 401) fatal = new EdgeheadError(401, 'unauthorized', `the service refused the admin token: ${await errorMessage(response)}`);
+        else summary.failed.push({ name: file.name, status: response.status, message: await errorMessage(response) });
+        await response.body?.cancel().catch(() => {});
+      }
+      progress.tick();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
+  } finally {
+    progress.stop();
+  }
+  if (fatal) throw fatal;
+  for (const failure of summary.failed) options.log(`  ${failure.name}: ${failure.status} ${failure.message}`);
+  return summary;
+}

@@ -1,0 +1,302 @@
+/**
+ * Labelled examples over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256), the run
+ * log and the training lease over D1. Implements the core's `ExampleStore`, `RunLog` and `TrainingLease`.
+ */
+import { NotFoundError } from '../shared/errors.ts';
+import { exampleKeys } from '../shared/store/model-keys.ts';
+import type { EmbeddedExample, ExampleStore, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
+
+/** What the HTTP API shows of an example (never the embeddings). */
+export interface ExampleInfo {
+  id: string;
+  label: string;
+  contentType: string;
+  bytes: number;
+  width: number;
+  height: number;
+  backboneId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface ExampleRow {
+  id: string;
+  label: string;
+  content_type: string;
+  bytes: number;
+  width: number;
+  height: number;
+  backbone_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const INFO_COLUMNS = 'id, label, content_type, bytes, width, height, backbone_id, created_at, updated_at';
+
+function toInfo(row: ExampleRow): ExampleInfo {
+  return {
+    id: row.id,
+    label: row.label,
+    contentType: row.content_type,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    backboneId: row.backbone_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** float32 little-endian bytes for a BLOB column (workerd is little-endian, as is every Workers host). */
+function toBlob(values: Float32Array): ArrayBuffer {
+  return values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength) as ArrayBuffer;
+}
+
+/** D1 hands BLOBs back as arrays of byte values (or ArrayBuffers, depending on the path). */
+function fromBlob(value: unknown): Float32Array {
+  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : Uint8Array.from(value as number[]);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+/** D1 caps a result at a few MB; embeddings are read in pages of this many rows. */
+const PAGE_ROWS = 200;
+
+export class D1ExampleStore implements ExampleStore {
+  constructor(
+    private readonly db: D1Database,
+    private readonly bucket: R2Bucket,
+  ) {}
+
+  async get(id: string): Promise<ExampleInfo | null> {
+    const row = await this.db.prepare(`SELECT ${INFO_COLUMNS} FROM examples WHERE id = ?`).bind(id).first<ExampleRow>();
+    return row ? toInfo(row) : null;
+  }
+
+  /** @throws NotFoundError (404) when there is no such example */
+  async require(id: string): Promise<ExampleInfo> {
+    const found = await this.get(id);
+    if (!found) throw new NotFoundError(`no example ${id}`, 'example_not_found');
+    return found;
+  }
+
+  /**
+   * Stores a new example: the original in R2 first, then the row, so a row never points at a missing photo.
+   * @returns the example and whether it was created (false: the same photo was already stored, left as it was)
+   */
+  async add(
+    example: Omit<ExampleInfo, 'createdAt' | 'updatedAt'>,
+    original: Uint8Array,
+    views: { plain: Float32Array; flipped: Float32Array },
+    now: Date,
+  ): Promise<{ example: ExampleInfo; created: boolean }> {
+    const existing = await this.get(example.id);
+    if (existing) return { example: existing, created: false };
+    await this.bucket.put(exampleKeys.original(example.id), original, { httpMetadata: { contentType: example.contentType } });
+    const at = now.toISOString();
+    const result = await this.db
+      .prepare(
+        `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      )
+      .bind(example.id, example.label, example.contentType, example.bytes, example.width, example.height, example.backboneId, toBlob(views.plain), toBlob(views.flipped), at, at)
+      .run();
+    // A concurrent upload of the same photo may have won the insert: then it is the stored one.
+    if (result.meta.changes === 0) return { example: await this.require(example.id), created: false };
+    return { example: { ...example, createdAt: at, updatedAt: at }, created: true };
+  }
+
+  /** Examples sorted by id, after `cursor` (an id), optionally of one label. */
+  async list(options: { label?: string; cursor?: string; limit: number }): Promise<{ examples: ExampleInfo[]; cursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.label !== undefined) {
+      where.push('label = ?');
+      params.push(options.label);
+    }
+    if (options.cursor) {
+      where.push('id > ?');
+      params.push(options.cursor);
+    }
+    const sql = `SELECT ${INFO_COLUMNS} FROM examples ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const { results } = await this.db.prepare(sql).bind(...params, options.limit + 1).all<ExampleRow>();
+    const page = results.slice(0, options.limit).map(toInfo);
+    return { examples: page, cursor: results.length > options.limit ? page[page.length - 1].id : null };
+  }
+
+  async relabel(id: string, label: string, now: Date): Promise<ExampleInfo> {
+    const result = await this.db.prepare('UPDATE examples SET label = ?, updated_at = ? WHERE id = ?').bind(label, now.toISOString(), id).run();
+    if (result.meta.changes === 0) throw new NotFoundError(`no example ${id}`, 'example_not_found');
+    return this.require(id);
+  }
+
+  /** Deletes the row first (training stops seeing it), then the photo. */
+  async delete(id: string): Promise<void> {
+    const result = await this.db.prepare('DELETE FROM examples WHERE id = ?').bind(id).run();
+    if (result.meta.changes === 0) throw new NotFoundError(`no example ${id}`, 'example_not_found');
+    await this.bucket.delete(exampleKeys.original(id));
+  }
+
+  async labelCounts(): Promise<{ label: string; count: number }[]> {
+    const { results } = await this.db.prepare('SELECT label, COUNT(*) AS count FROM examples GROUP BY label ORDER BY label').all<{ label: string; count: number }>();
+    return results;
+  }
+
+  async listIndex(): Promise<{ id: string; label: string; backboneId: string }[]> {
+    const { results } = await this.db.prepare('SELECT id, label, backbone_id FROM examples ORDER BY id').all<{ id: string; label: string; backbone_id: string }>();
+    return results.map((r) => ({ id: r.id, label: r.label, backboneId: r.backbone_id }));
+  }
+
+  async readOriginal(id: string): Promise<Uint8Array | null> {
+    const object = await this.bucket.get(exampleKeys.original(id));
+    return object ? new Uint8Array(await object.arrayBuffer()) : null;
+  }
+
+  async openOriginal(id: string): Promise<R2ObjectBody | null> {
+    return this.bucket.get(exampleKeys.original(id));
+  }
+
+  async setEmbeddings(id: string, backboneId: string, plain: Float32Array, flipped: Float32Array): Promise<void> {
+    await this.db
+      .prepare('UPDATE examples SET backbone_id = ?, embedding = ?, embedding_flipped = ? WHERE id = ?')
+      .bind(backboneId, toBlob(plain), toBlob(flipped), id)
+      .run();
+  }
+
+  async embeddedExamples(backboneId: string): Promise<EmbeddedExample[]> {
+    const out: EmbeddedExample[] = [];
+    let after = '';
+    for (;;) {
+      const { results } = await this.db
+        .prepare('SELECT id, label, embedding, embedding_flipped FROM examples WHERE backbone_id = ? AND id > ? ORDER BY id LIMIT ?')
+        .bind(backboneId, after, PAGE_ROWS)
+        .all<{ id: string; label: string; embedding: unknown; embedding_flipped: unknown }>();
+      for (const r of results) out.push({ id: r.id, label: r.label, embedding: fromBlob(r.embedding), flipped: fromBlob(r.embedding_flipped) });
+      if (results.length < PAGE_ROWS) return out;
+      after = results[results.length - 1].id;
+    }
+  }
+}
+
+interface RunRow {
+  id: string;
+  trigger: 'cron' | 'manual';
+  started_at: string;
+  finished_at: string | null;
+  status: RunRecord['status'];
+  reason: string | null;
+  examples_train: number | null;
+  examples_holdout: number | null;
+  re_embedded: number;
+  backbone_forwards: number;
+  serving_version: string | null;
+  published_version: string | null;
+  fingerprint: string | null;
+  details: string | null;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    trigger: row.trigger,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    reason: row.reason,
+    examplesTrain: row.examples_train,
+    examplesHoldout: row.examples_holdout,
+    reEmbedded: row.re_embedded,
+    backboneForwards: row.backbone_forwards,
+    servingVersion: row.serving_version,
+    publishedVersion: row.published_version,
+    fingerprint: row.fingerprint,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
+  };
+}
+
+export class D1RunLog implements RunLog {
+  constructor(private readonly db: D1Database) {}
+
+  async start(run: RunRecord): Promise<void> {
+    await this.db
+      .prepare('INSERT INTO runs (id, trigger, started_at, status) VALUES (?, ?, ?, ?)')
+      .bind(run.id, run.trigger, run.startedAt, run.status)
+      .run();
+  }
+
+  async finish(run: RunRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE runs SET finished_at = ?, status = ?, reason = ?, examples_train = ?, examples_holdout = ?, re_embedded = ?,
+           backbone_forwards = ?, serving_version = ?, published_version = ?, fingerprint = ?, details = ? WHERE id = ?`,
+      )
+      .bind(
+        run.finishedAt,
+        run.status,
+        run.reason,
+        run.examplesTrain,
+        run.examplesHoldout,
+        run.reEmbedded,
+        run.backboneForwards,
+        run.servingVersion,
+        run.publishedVersion,
+        run.fingerprint,
+        JSON.stringify(run.details),
+        run.id,
+      )
+      .run();
+  }
+
+  async lastDecidedFingerprint(): Promise<string | null> {
+    const row = await this.db
+      .prepare("SELECT fingerprint FROM runs WHERE status IN ('published', 'kept') AND fingerprint IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1")
+      .first<{ fingerprint: string }>();
+    return row?.fingerprint ?? null;
+  }
+
+  async get(id: string): Promise<RunRecord | null> {
+    const row = await this.db.prepare('SELECT * FROM runs WHERE id = ?').bind(id).first<RunRow>();
+    return row ? toRun(row) : null;
+  }
+
+  /** Newest first, before `cursor` (a started_at|id pair from the previous page). */
+  async list(limit: number, cursor?: string): Promise<{ runs: RunRecord[]; cursor: string | null }> {
+    const [at, id] = cursor ? cursor.split('|') : [];
+    const { results } = await this.db
+      .prepare(`SELECT * FROM runs ${cursor ? 'WHERE (started_at, id) < (?, ?)' : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .bind(...(cursor ? [at, id ?? ''] : []), limit + 1)
+      .all<RunRow>();
+    const page = results.slice(0, limit).map(toRun);
+    const last = page[page.length - 1];
+    return { runs: page, cursor: results.length > limit ? `${last.startedAt}|${last.id}` : null };
+  }
+}
+
+const LEASE = 'training';
+
+export class D1Lease implements TrainingLease {
+  constructor(private readonly db: D1Database) {}
+
+  /** One atomic upsert: it writes only when the row is absent or expired, so one concurrent caller wins. */
+  async acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const result = await this.db
+      .prepare(
+        `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.expires_at <= ?`,
+      )
+      .bind(LEASE, owner, nowMs + ttlMs, nowMs)
+      .run();
+    return result.meta.changes === 1;
+  }
+
+  async renew(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const result = await this.db
+      .prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ? AND expires_at > ?')
+      .bind(nowMs + ttlMs, LEASE, owner, nowMs)
+      .run();
+    return result.meta.changes === 1;
+  }
+
+  async release(owner: string): Promise<void> {
+    await this.db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').bind(LEASE, owner).run();
+  }
+}

@@ -1,0 +1,48 @@
+/** Wires the core retraining job to the worker's bindings: D1 examples, runs and lease, R2 originals, KV models. */
+import type { ServiceConfig } from '../shared/config.ts';
+import { runTrainingJob, TRAINING_LEASE_MS, type RunRecord } from '../shared/training/training-job.ts';
+import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
+import { sniffImageFormat } from '../shared/image/probe-image.ts';
+import { modelCacheFor } from './model-cache.ts';
+import { startWebp } from './webp-codec.ts';
+
+/** Run ids sort by start time and are unique across isolates. */
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const random = crypto.getRandomValues(new Uint8Array(4));
+  return `run-${stamp}-${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Runs one retraining job now; the result is also recorded in D1 (`GET /v1/runs`). */
+export function runTraining(env: Env, config: ServiceConfig, trigger: 'cron' | 'manual', now: () => Date = () => new Date()): Promise<RunRecord> {
+  const models = modelCacheFor(env.MODELS);
+  const examples = new D1ExampleStore(env.DB, env.EXAMPLES);
+  // Re-embedding decodes originals synchronously; a WebP needs its codec started first.
+  const readOriginal = examples.readOriginal.bind(examples);
+  examples.readOriginal = async (id) => {
+    const bytes = await readOriginal(id);
+    if (bytes && sniffImageFormat(bytes) === 'webp') await startWebp();
+    return bytes;
+  };
+  return runTrainingJob(
+    {
+      kv: env.MODELS,
+      examples,
+      runs: new D1RunLog(env.DB),
+      lease: new D1Lease(env.DB),
+      loadBackbone: async (id) => (await models.backbone(id)).model,
+      now,
+    },
+    {
+      runId: newRunId(now()),
+      trigger,
+      seed: 42,
+      maxEvaluations: config.trainMaxEvaluations,
+      minExamplesPerLabel: config.trainMinExamples,
+      holdoutPercent: config.trainHoldoutPercent,
+      reembedBatch: config.trainReembedBatch,
+      leaseMs: TRAINING_LEASE_MS,
+      maxImagePixels: config.maxImagePixels,
+    },
+  );
+}
