@@ -53,7 +53,7 @@ const jsMemory = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '
 const endToEnd: Record<string, Summary> = {};
 let healthz: Summary | undefined;
 {
-  const state = await prepareServiceState();
+  const { state } = await prepareServiceState();
   const server = await startService(state);
   try {
     const noop = await noopCpu(server, '/nope');

@@ -13,7 +13,7 @@ import { call, measure } from './lib/wrangler-dev.ts';
 
 const ROUNDS = 3;
 const image = benchImages().find((i) => i.name === '1mp.jpg')!;
-const state = await prepareServiceState();
+const { state } = await prepareServiceState();
 const cold = { cpu: [] as number[], wall: [] as number[] };
 const warm = { cpu: [] as number[], wall: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {

@@ -14,7 +14,7 @@ const LEVELS = [
 ];
 const TIME_LIMIT_MS = 60_000;
 const image = benchImages().find((i) => i.name === '1mp.jpg')!;
-const state = await prepareServiceState();
+const { state } = await prepareServiceState();
 const server = await startService(state);
 const rows: { clients: number; requests: number; seconds: number; rps: number; p50: number; p99: number; errors: number }[] = [];
 try {
