@@ -47,6 +47,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       remote: { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'background-label': { type: 'string' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -59,6 +60,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     valFraction: number(values['val-fraction'], 'val-fraction', 0.2)!,
     publish: !values['no-publish'],
     remote: Boolean(values.remote),
+    backgroundLabel: values['background-label'],
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });

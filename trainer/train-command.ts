@@ -4,13 +4,17 @@ import { basename, join, resolve } from 'node:path';
 import { createBackboneModel, type BackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { embedImage } from '../shared/embed-image.ts';
-import { EdgeheadError, NotReadyError } from '../shared/errors.ts';
+import { BadRequestError, EdgeheadError, NotReadyError } from '../shared/errors.ts';
+import { calibrateHead } from '../shared/head/calibrate-head.ts';
+import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
+import { colourHistogram } from '../shared/image/colour-histogram.ts';
+import { decodeImage } from '../shared/image/decode-image.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/metrics.ts';
 import { stratifiedSplit } from '../shared/head/split.ts';
 import { trainHead, type TrainingSet } from '../shared/head/train-head.ts';
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
-import { publishHead, type HeadManifest } from '../shared/store/head-store.ts';
+import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource, sha256File, type BackboneSource } from './backbone-source.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
@@ -31,6 +35,8 @@ export interface TrainCommandOptions {
   remote: boolean;
   cacheDir?: string;
   quiet?: boolean;
+  /** A label that means "none of the others" (classify answers null when it wins). */
+  backgroundLabel?: string;
   log: (line: string) => void;
 }
 
@@ -43,6 +49,8 @@ export interface TrainCommandResult {
   embedded: number;
   cached: number;
   metrics: HeadMetrics | null;
+  calibration: CalibrationSummary | null;
+  transfer: TransferSummary | null;
   head: Head;
   published: HeadManifest | null;
 }
@@ -68,7 +76,12 @@ interface Example {
   file: LabelledFile;
   sha256: string;
   embedding: Float32Array;
+  /** Colour histogram, for the negative-transfer baseline. */
+  histogram: Float32Array;
 }
+
+/** Histograms need few pixels: the JPEG decoder then works at 1/8 scale. */
+const HISTOGRAM_MIN_SIDE = 32;
 
 async function embedAll(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: TrainCommandOptions) {
   const examples: Example[] = [];
@@ -89,21 +102,47 @@ async function embedAll(files: LabelledFile[], model: BackboneModel, cache: Embe
         skipped.push({ name: file.name, reason: error.message });
       }
     }
-    if (embedding) examples.push({ file, sha256, embedding });
+    if (embedding) {
+      const histogram = colourHistogram(decodeImage(bytes, { maxPixels: MAX_TRAINING_PIXELS, minSide: HISTOGRAM_MIN_SIDE }));
+      examples.push({ file, sha256, embedding, histogram });
+    }
     progress.tick();
   }
   progress.stop();
   return { examples, skipped, cached };
 }
 
-function toTrainingSet(examples: Example[], labels: string[], embeddingSize: number): TrainingSet {
+function toTrainingSet(examples: Example[], labels: string[], embeddingSize: number, features: 'embedding' | 'histogram' = 'embedding'): TrainingSet {
+  if (features === 'histogram') embeddingSize = examples[0]?.histogram.length ?? 1;
   const embeddings = new Float32Array(examples.length * embeddingSize);
   const labelIndex = new Int32Array(examples.length);
   examples.forEach((example, i) => {
-    embeddings.set(example.embedding, i * embeddingSize);
+    embeddings.set(example[features], i * embeddingSize);
     labelIndex[i] = labels.indexOf(example.file.label);
   });
   return { embeddings, embeddingSize, labelIndex, labels };
+}
+
+/** Majority-class and colour-histogram baselines on the same split, and the warning when the head barely beats them. */
+function measureTransfer(train: Example[], val: Example[], labels: string[], accuracy: number, backbone: string, seed: number): TransferSummary {
+  const trainLabels = toTrainingSet(train, labels, 0, 'histogram');
+  const valLabels = toTrainingSet(val, labels, 0, 'histogram');
+  const majority = majorityBaseline(trainLabels.labelIndex, valLabels.labelIndex);
+  const present = new Set(trainLabels.labelIndex);
+  // A label with no training photo cannot be trained on; the histogram baseline then is not measured.
+  const histogram = present.size === labels.length ? evaluateHead(trainHead(trainLabels, { seed }).head, valLabels).accuracy : null;
+  return { accuracy, majorityBaseline: majority, colourHistogramBaseline: histogram, warning: transferWarning(accuracy, majority, histogram, backbone) };
+}
+
+export function formatCalibration(c: CalibrationSummary): string {
+  const thresholds = Object.entries(c.thresholds).map(([label, t]) => `${label} ${t.toFixed(3)}`).join(', ');
+  return `calibration: temperature ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}; unknown below: ${thresholds}`;
+}
+
+export function formatTransfer(t: TransferSummary): string {
+  const hist = t.colourHistogramBaseline === null ? 'n/a' : t.colourHistogramBaseline.toFixed(4);
+  const line = `baselines: majority label ${t.majorityBaseline.toFixed(4)}, colour histogram ${hist}; head ${t.accuracy.toFixed(4)}`;
+  return t.warning ? `${line}\nWARNING: ${t.warning}` : line;
 }
 
 /**
@@ -132,10 +171,23 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         : stratifiedSplit(examples, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: options.valFraction, seed: options.seed });
       const labels = [...new Set(examples.map((e) => e.file.label))].sort();
       const trainingSet = toTrainingSet(train, labels, model.spec.embeddingSize);
+      if (options.backgroundLabel && !labels.includes(options.backgroundLabel)) {
+        throw new BadRequestError(`--background-label ${options.backgroundLabel} is not one of the labels (${labels.join(', ')})`, 'bad_argument');
+      }
       const result = trainHead(trainingSet, { seed: options.seed, l2: options.l2 });
-      const metrics = val.length > 0 ? evaluateHead(result.head, toTrainingSet(val, labels, model.spec.embeddingSize)) : null;
+      let head = result.head;
+      const valSet = toTrainingSet(val, labels, model.spec.embeddingSize);
+      const metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
       options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
       options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
+      let calibration: CalibrationSummary | null = null;
+      let transfer: TransferSummary | null = null;
+      if (metrics) {
+        ({ head, summary: calibration } = calibrateHead(head, valSet));
+        options.log(formatCalibration(calibration));
+        transfer = measureTransfer(train, val, labels, metrics.accuracy, source.name, options.seed);
+        options.log(formatTransfer(transfer));
+      }
 
       let published: HeadManifest | null = null;
       if (options.publish) {
@@ -143,10 +195,13 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
         published = await publishHead(
           kv,
-          result.head,
+          head,
           {
             backboneId,
             metrics,
+            calibration: calibration ?? undefined,
+            transfer: transfer ?? undefined,
+            backgroundLabel: options.backgroundLabel ?? null,
             training: {
               by: 'cli',
               data: basename(resolve(options.data)),
@@ -162,7 +217,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         );
         options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
       }
-      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, metrics, head: result.head, published };
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, metrics, calibration, transfer, head, published };
     } finally {
       model.dispose();
     }
