@@ -1,4 +1,5 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
+import { augmentedView, type AugmentedView } from './image/augment.ts';
 import { decodeImage } from './image/decode-image.ts';
 import { toModelInput } from './image/preprocess.ts';
 
@@ -36,4 +37,23 @@ export function embedImage(
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
   return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2 } };
+}
+
+/**
+ * Embeds augmented views of an image (training only; classify always takes the plain view of {@link embedImage}).
+ * The image is decoded large enough that the smallest crop still covers the model input.
+ * @returns one embedding per view, in the order asked
+ * @throws as {@link embedImage}
+ */
+export function embedAugmentedViews(
+  bytes: Uint8Array,
+  backbone: BackboneModel,
+  limits: { maxImagePixels: number },
+  views: readonly AugmentedView[],
+): Float32Array[] {
+  const { spec } = backbone;
+  const side = Math.max(spec.inputHeight, spec.inputWidth);
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.ceil(side / 0.65) });
+  const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
+  return views.map((view) => backbone.embed(toModelInput(augmentedView(image, view), target), 1));
 }

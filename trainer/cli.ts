@@ -6,6 +6,7 @@ import { importBackbone } from '../shared/store/import-backbone.ts';
 import { openModelStore } from './model-store.ts';
 import { prepareLocalState, runWranglerDev } from './serve-command.ts';
 import { runTrainCommand } from './train-command.ts';
+import { formatEvaluation, runEvaluateCommand } from './evaluate-command.ts';
 
 const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
 
@@ -13,10 +14,18 @@ Usage:
   edgehead serve [--port 8787] [--backbone PATH|URL] [--sha256 HEX]
       Import the backbone into the local state if needed, then run the edge service (wrangler dev)
       on http://127.0.0.1:PORT. Also: EDGEHEAD_BACKBONE=PATH|URL. This is what \`npm start\` runs.
-  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--no-publish] [--remote] [--json]
+  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--augment]
+                 [--background-label LABEL] [--no-publish] [--remote] [--json]
       Train a head on DIR (DIR/{train,val}/<label>/* or DIR/<label>/*) with the frozen backbone the local
       service serves (or --backbone), print validation metrics, and publish it (to the local state, or
-      with --remote to the deployed MODELS namespace). Safe while the service runs.
+      with --remote to the deployed MODELS namespace). Safe while the service runs. The temperature and
+      per-label "unknown" thresholds are fitted on the validation split; a warning is printed (and stored)
+      when the head barely beats the majority label or a colour-histogram baseline. --augment also trains
+      on flipped and cropped views (embedded once, cached).
+  edgehead evaluate --data DIR [--out DIR] [--remote] [--json]
+      Score the serving head (of the local state, or --remote) on DIR (its val split when it has one):
+      accuracy, per-label precision/recall/F1, confusion matrix, ECE and reliability diagram, misclassified
+      photos. Writes report.html (SVG charts) and report.json to --out (default ./edgehead-report).
   edgehead backbone import PATH|URL [--sha256 HEX] [--remote]
       Import a TFLite backbone and make it the one new heads are trained on.
   edgehead --help
@@ -48,6 +57,8 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       'background-label': { type: 'string' },
+      augment: { type: 'boolean' },
+      'no-augment': { type: 'boolean' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -61,6 +72,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     publish: !values['no-publish'],
     remote: Boolean(values.remote),
     backgroundLabel: values['background-label'],
+    augment: Boolean(values.augment) && !values['no-augment'],
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });
@@ -68,6 +80,23 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     const { head: _head, ...rest } = result;
     out(JSON.stringify({ ...rest, accuracy: result.metrics?.accuracy ?? null, version: result.published?.version ?? null }, null, 2));
   }
+  return 0;
+}
+
+async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  const result = await runEvaluateCommand({
+    data: values.data,
+    remote: Boolean(values.remote),
+    out: values.out ?? 'edgehead-report',
+    quiet: Boolean(values.quiet || values.json),
+    log,
+  });
+  out(values.json ? JSON.stringify({ ...result.report, report: { html: result.htmlPath, json: result.jsonPath } }, null, 2) : formatEvaluation(result.report, result));
   return 0;
 }
 
@@ -99,6 +128,8 @@ export async function main(argv: string[], log: Log = (l) => console.error(l), o
     switch (command) {
       case 'train':
         return await train(rest, log, out);
+      case 'evaluate':
+        return await evaluate(rest, log, out);
       case 'serve':
         return await serve(rest, log);
       case 'backbone':

@@ -1,26 +1,23 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createBackboneModel, type BackboneModel } from '../shared/backbone/backbone-model.ts';
+import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
-import { embedImage } from '../shared/embed-image.ts';
-import { BadRequestError, EdgeheadError, NotReadyError } from '../shared/errors.ts';
+import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrateHead } from '../shared/head/calibrate-head.ts';
 import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
-import { colourHistogram } from '../shared/image/colour-histogram.ts';
-import { decodeImage } from '../shared/image/decode-image.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/metrics.ts';
 import { stratifiedSplit } from '../shared/head/split.ts';
-import { trainHead, type TrainingSet } from '../shared/head/train-head.ts';
+import { trainHead } from '../shared/head/train-head.ts';
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
-import { resolveBackboneSource, sha256File, type BackboneSource } from './backbone-source.ts';
+import { resolveBackboneSource, type BackboneSource } from './backbone-source.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
-import { readImageFolder, type LabelledFile } from './image-folder.ts';
+import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
+import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
+import { readImageFolder } from './image-folder.ts';
 import { openModelStore, PROJECT_ROOT, type OpenStore } from './model-store.ts';
-import { startProgress } from './progress.ts';
 import { startTfBackend } from './tf-backend.ts';
 
 export interface TrainCommandOptions {
@@ -35,6 +32,8 @@ export interface TrainCommandOptions {
   remote: boolean;
   cacheDir?: string;
   quiet?: boolean;
+  /** Train also on augmented views (flips, crops) of the training photos. */
+  augment?: boolean;
   /** A label that means "none of the others" (classify answers null when it wins). */
   backgroundLabel?: string;
   log: (line: string) => void;
@@ -48,15 +47,13 @@ export interface TrainCommandResult {
   skipped: { name: string; reason: string }[];
   embedded: number;
   cached: number;
+  augmented: boolean;
   metrics: HeadMetrics | null;
   calibration: CalibrationSummary | null;
   transfer: TransferSummary | null;
   head: Head;
   published: HeadManifest | null;
 }
-
-/** Images bigger than this are skipped with a warning rather than decoded. */
-const MAX_TRAINING_PIXELS = 100_000_000;
 
 async function chooseBackbone(options: TrainCommandOptions, store: () => Promise<OpenStore>): Promise<BackboneSource> {
   if (options.backbone) return resolveBackboneSource(options.backbone, { sha256: options.sha256 });
@@ -72,61 +69,10 @@ async function chooseBackbone(options: TrainCommandOptions, store: () => Promise
   return { bytes, sha256: manifest.sourceSha256, name: manifest.name, source: manifest.source, licence: manifest.licence };
 }
 
-interface Example {
-  file: LabelledFile;
-  sha256: string;
-  embedding: Float32Array;
-  /** Colour histogram, for the negative-transfer baseline. */
-  histogram: Float32Array;
-}
-
-/** Histograms need few pixels: the JPEG decoder then works at 1/8 scale. */
-const HISTOGRAM_MIN_SIDE = 32;
-
-async function embedAll(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: TrainCommandOptions) {
-  const examples: Example[] = [];
-  const skipped: { name: string; reason: string }[] = [];
-  let cached = 0;
-  const progress = startProgress('embedding', files.length, { quiet: options.quiet });
-  for (const file of files) {
-    const bytes = new Uint8Array(await readFile(file.path));
-    const sha256 = sha256File(bytes);
-    let embedding = await cache.get(sha256);
-    if (embedding) cached++;
-    else {
-      try {
-        embedding = embedImage(bytes, model, { maxImagePixels: MAX_TRAINING_PIXELS }).embedding;
-        await cache.put(sha256, embedding);
-      } catch (error) {
-        if (!(error instanceof EdgeheadError)) throw error;
-        skipped.push({ name: file.name, reason: error.message });
-      }
-    }
-    if (embedding) {
-      const histogram = colourHistogram(decodeImage(bytes, { maxPixels: MAX_TRAINING_PIXELS, minSide: HISTOGRAM_MIN_SIDE }));
-      examples.push({ file, sha256, embedding, histogram });
-    }
-    progress.tick();
-  }
-  progress.stop();
-  return { examples, skipped, cached };
-}
-
-function toTrainingSet(examples: Example[], labels: string[], embeddingSize: number, features: 'embedding' | 'histogram' = 'embedding'): TrainingSet {
-  if (features === 'histogram') embeddingSize = examples[0]?.histogram.length ?? 1;
-  const embeddings = new Float32Array(examples.length * embeddingSize);
-  const labelIndex = new Int32Array(examples.length);
-  examples.forEach((example, i) => {
-    embeddings.set(example[features], i * embeddingSize);
-    labelIndex[i] = labels.indexOf(example.file.label);
-  });
-  return { embeddings, embeddingSize, labelIndex, labels };
-}
-
 /** Majority-class and colour-histogram baselines on the same split, and the warning when the head barely beats them. */
 function measureTransfer(train: Example[], val: Example[], labels: string[], accuracy: number, backbone: string, seed: number): TransferSummary {
-  const trainLabels = toTrainingSet(train, labels, 0, 'histogram');
-  const valLabels = toTrainingSet(val, labels, 0, 'histogram');
+  const trainLabels = toTrainingSet(train, labels, 'histogram');
+  const valLabels = toTrainingSet(val, labels, 'histogram');
   const majority = majorityBaseline(trainLabels.labelIndex, valLabels.labelIndex);
   const present = new Set(trainLabels.labelIndex);
   // A label with no training photo cannot be trained on; the histogram baseline then is not measured.
@@ -161,22 +107,27 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
       const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
-      const { examples, skipped, cached } = await embedAll(files, model, cache, options);
+      const hasSplit = files.some((f) => f.split === 'val');
+      const { examples, skipped, cached } = await embedFolder(files, model, cache, {
+        quiet: options.quiet,
+        histograms: true,
+        // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
+        augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
+      });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
-      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache`);
+      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''}`);
 
-      const hasSplit = examples.some((e) => e.file.split === 'val');
       const { train, val } = hasSplit
         ? { train: examples.filter((e) => e.file.split === 'train'), val: examples.filter((e) => e.file.split === 'val') }
         : stratifiedSplit(examples, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: options.valFraction, seed: options.seed });
       const labels = [...new Set(examples.map((e) => e.file.label))].sort();
-      const trainingSet = toTrainingSet(train, labels, model.spec.embeddingSize);
+      const trainingSet = toTrainingSet(train, labels, options.augment ? 'augmented' : 'embedding');
       if (options.backgroundLabel && !labels.includes(options.backgroundLabel)) {
         throw new BadRequestError(`--background-label ${options.backgroundLabel} is not one of the labels (${labels.join(', ')})`, 'bad_argument');
       }
       const result = trainHead(trainingSet, { seed: options.seed, l2: options.l2 });
       let head = result.head;
-      const valSet = toTrainingSet(val, labels, model.spec.embeddingSize);
+      const valSet = toTrainingSet(val, labels);
       const metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
       options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
       options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
@@ -209,6 +160,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
               l2: options.l2 ?? null,
               iterations: result.iterations,
               train: train.length,
+              augmentedViews: options.augment ? [...AUGMENTED_VIEWS] : [],
               val: val.length,
               split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
             },
@@ -217,7 +169,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         );
         options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
       }
-      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, metrics, calibration, transfer, head, published };
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published };
     } finally {
       model.dispose();
     }
