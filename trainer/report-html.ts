@@ -43,7 +43,7 @@ const num = (x: number) => x.toFixed(3);
 
 /** Reliability diagram: per-bin accuracy bars against the diagonal, with the bin counts underneath. */
 function reliabilitySvg(bins: ReliabilityBin[]): string {
-  const size = 300, pad = 40, histogram = 60;
+  const size = 300, pad = 36, histogram = 60;
   const x = (v: number) => pad + v * size;
   const y = (v: number) => pad + (1 - v) * size;
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
@@ -61,14 +61,13 @@ function reliabilitySvg(bins: ReliabilityBin[]): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => `<text x="${x(t)}" y="${pad + size + 16}" text-anchor="middle">${t}</text><text x="${pad - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`)
     .join('');
-  return `<svg class="chart" role="img" aria-label="reliability diagram" viewBox="0 0 ${size + pad + 20} ${size + pad + 40 + histogram}" width="${size + pad + 20}">
+  return `<svg class="chart" role="img" aria-label="reliability diagram" viewBox="0 0 ${size + 2 * pad + 20} ${size + pad + 40 + histogram}" width="${size + 2 * pad + 20}">
 <rect x="${pad}" y="${pad}" width="${size}" height="${size}" class="frame"/>
 ${parts.join('\n')}
 <line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" class="diagonal"/>
 ${ticks}
 <text x="${pad + size / 2}" y="${pad + size + 30}" text-anchor="middle" class="axis">confidence (top score)</text>
-<text x="12" y="${pad + size / 2}" transform="rotate(-90 12 ${pad + size / 2})" text-anchor="middle" class="axis">accuracy</text>
-<text x="${pad}" y="${pad - 10}" class="axis">bars: accuracy per bin · red: gap to the diagonal · grey: photos per bin</text>
+<text x="10" y="${pad + size / 2}" transform="rotate(-90 10 ${pad + size / 2})" text-anchor="middle" class="axis">accuracy</text>
 </svg>`;
 }
 
@@ -89,8 +88,8 @@ function perClassSvg(perClass: ClassMetrics[]): string {
     )
     .join('\n');
   const grid = [0, 0.5, 1].map((t) => `<line x1="${pad}" x2="${width - 10}" y1="${20 + (1 - t) * height}" y2="${20 + (1 - t) * height}" class="grid"/><text x="${pad - 6}" y="${24 + (1 - t) * height}" text-anchor="end">${t}</text>`).join('');
-  return `<svg class="chart" role="img" aria-label="precision, recall and F1 per label" viewBox="0 0 ${width} ${height + 50}" width="${width}">${grid}${bars}</svg>
-<p class="legend"><span class="key p"></span>precision <span class="key r"></span>recall <span class="key f"></span>F1</p>`;
+  return `<div><svg class="chart" role="img" aria-label="precision, recall and F1 per label" viewBox="0 0 ${width} ${height + 50}" width="${width}">${grid}${bars}</svg>
+<p class="legend"><span class="key p"></span>precision <span class="key r"></span>recall <span class="key f"></span>F1</p></div>`;
 }
 
 /** Confusion matrix as a heat map, rows = true label, columns = predicted. */
@@ -139,7 +138,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bott
 .row{display:flex;flex-wrap:wrap;gap:32px;align-items:flex-start}
 table{border-collapse:collapse}td,th{padding:4px 12px;text-align:right;border-bottom:1px solid #eef1f5}td:first-child,th:first-child{text-align:left}
 svg text{font-size:12px;fill:#1d2330}svg .axis{fill:#5b6577}.frame{fill:#fafbfc;stroke:#c8cfda}
-.acc{fill:#3b7dd8}.gap{fill:#e0474c;fill-opacity:.45}.count{fill:#9aa4b4}.diagonal{stroke:#1d2330;stroke-dasharray:4 3}
+.acc{fill:#3b7dd8}.gap{fill:#e0474c;fill-opacity:.25;stroke:#e0474c;stroke-width:1.5}.note{max-width:440px}.count{fill:#9aa4b4}.diagonal{stroke:#1d2330;stroke-dasharray:4 3}
 .grid{stroke:#e3e7ee}.p,.key.p{fill:#3b7dd8;background:#3b7dd8}.r,.key.r{fill:#2ea37a;background:#2ea37a}.f,.key.f{fill:#e39a2d;background:#e39a2d}
 .key{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-1px}.legend{margin:0;color:#5b6577}
 .hit{fill:#2b6cc4}.miss{fill:#d9434a}svg text.light{fill:#fff;font-weight:600}
@@ -159,12 +158,16 @@ ${warnings}
 </div>
 <h2>Reliability</h2>
 <div class="row">${reliabilitySvg(r.reliability)}
-<p>Temperature ${num(r.head.temperature)}. A calibrated head's bars follow the dashed diagonal: of the photos it scores at 0.8, about 80% are right. Expected calibration error (ECE) is the photo-weighted mean gap.</p></div>
+<div class="note"><p>Blue bars: accuracy of the photos whose top score falls in each bin. Red boxes: the gap to the dashed
+diagonal, where a calibrated head's bars end (of the photos it scores at 0.8, about 80% are right). Grey: photos per bin.</p>
+<p>Expected calibration error (ECE) is the photo-weighted mean gap: <b>${num(r.ece)}</b> with the fitted temperature
+${num(r.head.temperature)}, ${num(r.eceUncalibrated)} without it.</p></div></div>
 <h2>Per label</h2>
 <div class="row"><table><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>photos</th></tr></thead><tbody>${rows}</tbody></table>
 ${perClassSvg(r.perClass)}</div>
 <h2>Confusion matrix</h2>
-${confusionSvg(r.head.labels, r.confusion)}
+<div class="row">${confusionSvg(r.head.labels, r.confusion)}
+<p class="note">Rows: the true label; columns: what the head answered. Blue: right, red: wrong; the darker, the larger the share of the row.</p></div>
 <h2>Misclassified photos (${r.misclassified.length})</h2>
 <div class="photos">${misses}</div>
 </body></html>
