@@ -6,6 +6,7 @@ import { importBackbone } from '../shared/store/import-backbone.ts';
 import { openModelStore } from './model-store.ts';
 import { prepareLocalState, runWranglerDev } from './serve-command.ts';
 import { runTrainCommand } from './train-command.ts';
+import { formatRanking, runRankCommand } from './rank-command.ts';
 import { formatEvaluation, runEvaluateCommand } from './evaluate-command.ts';
 
 const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
@@ -22,6 +23,12 @@ Usage:
       per-label "unknown" thresholds are fitted on the validation split; a warning is printed (and stored)
       when the head barely beats the majority label or a colour-histogram baseline. --augment also trains
       on flipped and cropped views (embedded once, cached).
+  edgehead rank --data DIR [--backbone PATH|URL ...] [--folds 5] [--json]
+      Compare candidate backbones on DIR before deploying: per backbone, the k-fold cross-validated
+      accuracy of a linear head, a training-free score (leave-one-out nearest-neighbour accuracy) and the
+      time each took; recommends one, prints the command that switches the service to it, and warns when
+      even the best barely beats the majority label or a colour-histogram baseline. Without --backbone:
+      the local service's backbone plus known public backbones already downloaded (nothing is fetched).
   edgehead evaluate --data DIR [--out DIR] [--remote] [--json]
       Score the serving head (of the local state, or --remote) on DIR (its val split when it has one):
       accuracy, per-label precision/recall/F1, confusion matrix, ECE and reliability diagram, misclassified
@@ -100,6 +107,33 @@ async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
   return 0;
 }
 
+async function rank(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      backbone: { type: 'string', multiple: true },
+      folds: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'rank needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  const folds = number(values.folds, 'folds', 5)!;
+  if (!Number.isInteger(folds) || folds < 2) throw new EdgeheadError(400, 'bad_argument', `--folds must be an integer >= 2, got ${values.folds}`);
+  const result = await runRankCommand({
+    data: values.data,
+    backbones: values.backbone ?? [],
+    folds,
+    seed: number(values.seed, 'seed', 42)!,
+    quiet: Boolean(values.quiet || values.json),
+    log,
+  });
+  out(values.json ? JSON.stringify(result, null, 2) : formatRanking(result));
+  return 0;
+}
+
 async function backbone(args: string[], log: Log): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sha256: { type: 'string' }, remote: { type: 'boolean' } } });
   if (positionals[0] !== 'import' || !positionals[1]) throw new EdgeheadError(400, 'bad_argument', 'usage: edgehead backbone import PATH|URL [--sha256 HEX] [--remote]');
@@ -128,6 +162,8 @@ export async function main(argv: string[], log: Log = (l) => console.error(l), o
     switch (command) {
       case 'train':
         return await train(rest, log, out);
+      case 'rank':
+        return await rank(rest, log, out);
       case 'evaluate':
         return await evaluate(rest, log, out);
       case 'serve':

@@ -86,8 +86,8 @@ describe('edgehead evaluate (CLI in a child process, report checked in headless 
     expect(await page.locator('table tbody tr').count()).toBe(2);
     expect(await page.locator('figure').count()).toBe(report.misclassified.length);
     // Every misclassified photo actually loads (links are relative to the report).
-    await page.waitForFunction(() => [...document.images].every((img) => img.complete));
-    const broken = await page.evaluate(() => [...document.images].filter((img) => img.naturalWidth === 0).map((img) => img.src));
+    await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete));
+    const broken = await page.evaluate(() => Array.from(document.images).filter((img) => img.naturalWidth === 0).map((img) => img.src));
     expect(broken).toEqual([]);
     const text = await page.locator('body').innerText();
     expect(text).toContain((100 * report.accuracy).toFixed(1) + '%');
