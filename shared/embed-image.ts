@@ -41,7 +41,8 @@ export function embedImage(
 
 /**
  * Embeds augmented views of an image (training only; classify always takes the plain view of {@link embedImage}).
- * The image is decoded large enough that the smallest crop still covers the model input.
+ * The image is decoded with headroom (enough for a 65% crop to cover the model input at full resolution), so
+ * every view is cut from the same pixels whatever views are asked for.
  * @returns one embedding per view, in the order asked
  * @throws as {@link embedImage}
  */

@@ -15,14 +15,15 @@ Usage:
   edgehead serve [--port 8787] [--backbone PATH|URL] [--sha256 HEX]
       Import the backbone into the local state if needed, then run the edge service (wrangler dev)
       on http://127.0.0.1:PORT. Also: EDGEHEAD_BACKBONE=PATH|URL. This is what \`npm start\` runs.
-  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--augment]
+  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--augment] [--head linear|mlp|auto]
                  [--background-label LABEL] [--no-publish] [--remote] [--json]
       Train a head on DIR (DIR/{train,val}/<label>/* or DIR/<label>/*) with the frozen backbone the local
       service serves (or --backbone), print validation metrics, and publish it (to the local state, or
       with --remote to the deployed MODELS namespace). Safe while the service runs. The temperature and
       per-label "unknown" thresholds are fitted on the validation split; a warning is printed (and stored)
       when the head barely beats the majority label or a colour-histogram baseline. --augment also trains
-      on flipped and cropped views (embedded once, cached).
+      on flipped and cropped views (embedded once, cached). --head auto also trains a one-hidden-layer head
+      (early-stopped on a slice of the training photos) and keeps it only if it validates better.
   edgehead rank --data DIR [--backbone PATH|URL ...] [--folds 5] [--json]
       Compare candidate backbones on DIR before deploying: per backbone, the k-fold cross-validated
       accuracy of a linear head, a training-free score (leave-one-out nearest-neighbour accuracy) and the
@@ -49,6 +50,11 @@ function number(raw: string | undefined, name: string, fallback: number | undefi
   return value;
 }
 
+function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
+  if (raw === undefined || raw === 'linear' || raw === 'mlp' || raw === 'auto') return raw ?? 'linear';
+  throw new EdgeheadError(400, 'bad_argument', `--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
+}
+
 async function train(args: string[], log: Log, out: Log): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -66,6 +72,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       'background-label': { type: 'string' },
       augment: { type: 'boolean' },
       'no-augment': { type: 'boolean' },
+      head: { type: 'string' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -80,6 +87,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     remote: Boolean(values.remote),
     backgroundLabel: values['background-label'],
     augment: Boolean(values.augment) && !values['no-augment'],
+    headKind: headKind(values.head),
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });

@@ -9,6 +9,7 @@ import type { Head } from '../shared/head/head-types.ts';
 import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/metrics.ts';
 import { stratifiedSplit } from '../shared/head/split.ts';
 import { trainHead } from '../shared/head/train-head.ts';
+import { trainMlpHead } from '../shared/head/train-mlp.ts';
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
@@ -34,6 +35,8 @@ export interface TrainCommandOptions {
   quiet?: boolean;
   /** Train also on augmented views (flips, crops) of the training photos. */
   augment?: boolean;
+  /** 'linear' (default): softmax regression; 'mlp': one hidden layer; 'auto': whichever validates better. */
+  headKind?: 'linear' | 'mlp' | 'auto';
   /** A label that means "none of the others" (classify answers null when it wins). */
   backgroundLabel?: string;
   log: (line: string) => void;
@@ -67,6 +70,18 @@ async function chooseBackbone(options: TrainCommandOptions, store: () => Promise
   }
   const { manifest, bytes } = await loadBackboneBytes(kv, id);
   return { bytes, sha256: manifest.sourceSha256, name: manifest.name, source: manifest.source, licence: manifest.licence };
+}
+
+/** Share of the training photos held out for the hidden-layer head's early stopping. */
+const EARLY_STOPPING_FRACTION = 0.15;
+
+/** Trains the hidden-layer head, early-stopped on a slice of the training photos (validation stays untouched). */
+function trainMlp(train: Example[], labels: string[], options: TrainCommandOptions) {
+  const { train: fit, val: stop } = stratifiedSplit(train, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: EARLY_STOPPING_FRACTION, seed: options.seed + 1 });
+  if (stop.length === 0 || new Set(fit.map((e) => e.file.label)).size < labels.length) {
+    throw new BadRequestError('too few training photos for a hidden-layer head (it needs some held out for early stopping); use --head linear', 'too_few_photos');
+  }
+  return trainMlpHead(toTrainingSet(fit, labels, options.augment ? 'augmented' : 'embedding'), { seed: options.seed, validation: toTrainingSet(stop, labels) });
 }
 
 /** Majority-class and colour-histogram baselines on the same split, and the warning when the head barely beats them. */
@@ -128,8 +143,24 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const result = trainHead(trainingSet, { seed: options.seed, l2: options.l2 });
       let head = result.head;
       const valSet = toTrainingSet(val, labels);
-      const metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
+      let metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
       options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
+      let headKind: 'linear' | 'mlp' = 'linear';
+      let mlpInfo: Record<string, unknown> | null = null;
+      if (options.headKind === 'mlp' || (options.headKind === 'auto' && metrics)) {
+        const mlp = trainMlp(train, labels, options);
+        const mlpMetrics = metrics ? evaluateHead(mlp.head, valSet) : null;
+        mlpInfo = { epochs: mlp.epochs, bestEpoch: mlp.bestEpoch, valAccuracy: mlpMetrics?.accuracy ?? null, linearValAccuracy: metrics?.accuracy ?? null };
+        // auto: the hidden layer must win on validation accuracy, or tie with a lower log loss; else the simpler head stays.
+        const better = metrics && mlpMetrics && (mlpMetrics.accuracy > metrics.accuracy || (mlpMetrics.accuracy === metrics.accuracy && mlpMetrics.logLoss < metrics.logLoss));
+        options.log(`one-hidden-layer head: ${mlp.epochs} epochs (best ${mlp.bestEpoch})${mlpMetrics ? `, val accuracy ${mlpMetrics.accuracy.toFixed(4)} vs linear ${metrics!.accuracy.toFixed(4)}` : ''}`);
+        if (options.headKind === 'mlp' || better) {
+          head = mlp.head;
+          metrics = mlpMetrics;
+          headKind = 'mlp';
+        }
+        options.log(`head chosen: ${headKind === 'mlp' ? 'one hidden layer' : 'softmax regression'}`);
+      }
       options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
       let calibration: CalibrationSummary | null = null;
       let transfer: TransferSummary | null = null;
@@ -161,6 +192,8 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
               iterations: result.iterations,
               train: train.length,
               augmentedViews: options.augment ? [...AUGMENTED_VIEWS] : [],
+              head: headKind,
+              mlp: mlpInfo,
               val: val.length,
               split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
             },

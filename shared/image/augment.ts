@@ -1,9 +1,13 @@
 /** Augmented views of a decoded image, for training: mirror images and crops at a few scales. */
 import type { RgbImage } from './image-types.ts';
 
-/** The views training adds beside the plain image, in a fixed order (their names key the embedding cache). */
-export const AUGMENTED_VIEWS = ['flip', 'crop80', 'crop80-flip', 'crop65'] as const;
-export type AugmentedView = (typeof AUGMENTED_VIEWS)[number];
+/**
+ * The views training adds beside the plain image, in a fixed order (their names key the embedding cache).
+ * A 65% centre crop was tried too and cost accuracy on both fixture sets (it cuts into the subject), so it is
+ * available but not in the default set.
+ */
+export const AUGMENTED_VIEWS = ['flip', 'crop80', 'crop80-flip'] as const;
+export type AugmentedView = (typeof AUGMENTED_VIEWS)[number] | 'crop65';
 
 /** Left-right mirror image. */
 export function flipHorizontal(image: RgbImage): RgbImage {
