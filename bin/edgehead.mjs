@@ -3,5 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Local state needs no network: keep wrangler/miniflare from fetching the `Request.cf` placeholder.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 const { main } = await import('../trainer/cli.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -16,6 +16,7 @@ import { readImageFolder } from './image-folder.ts';
 import { openModelStore, PROJECT_ROOT } from './model-store.ts';
 import { renderReportHtml, type EvaluationReport } from './report-html.ts';
 import { startTfBackend } from './tf-backend.ts';
+import { startWebp } from './webp-codec.ts';
 
 export interface EvaluateCommandOptions {
   data: string;
@@ -56,7 +57,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
         'unknown_labels',
       );
     }
-    await startTfBackend();
+    await Promise.all([startTfBackend(), startWebp()]);
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
       options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);

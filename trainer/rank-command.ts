@@ -13,6 +13,7 @@ import { EmbeddingCache } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore, PROJECT_ROOT } from './model-store.ts';
 import { startTfBackend } from './tf-backend.ts';
+import { startWebp } from './webp-codec.ts';
 
 export interface RankCommandOptions {
   data: string;
@@ -101,7 +102,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
   }
   const files = await readImageFolder(options.data);
   const labels = [...new Set(files.map((f) => f.label))].sort();
-  await startTfBackend();
+  await Promise.all([startTfBackend(), startWebp()]);
   const ranking: RankedBackbone[] = [];
   let histogramAccuracy = 0;
   let majority = 0;

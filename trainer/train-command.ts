@@ -20,6 +20,7 @@ import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore, PROJECT_ROOT, type OpenStore } from './model-store.ts';
 import { startTfBackend } from './tf-backend.ts';
+import { startWebp } from './webp-codec.ts';
 
 export interface TrainCommandOptions {
   data: string;
@@ -115,7 +116,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
   const store = () => (opened ??= openModelStore({ remote: options.remote }));
   try {
     const source = await chooseBackbone(options, store);
-    await startTfBackend();
+    await Promise.all([startTfBackend(), startWebp()]);
     const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
     const backboneId = backboneIdFor(source.sha256);
     try {

@@ -1,9 +1,10 @@
-import { TooLargeError, UnsupportedMediaError } from '../errors.ts';
+import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
-import { ACCEPTED_TYPES, type RgbImage } from './image-types.ts';
+import type { RgbImage } from './image-types.ts';
 import { decodeJpeg, type JpegScale } from './jpeg/decode-jpeg.ts';
 import { decodePng } from './png/decode-png.ts';
 import { probeImage } from './probe-image.ts';
+import { decodeWebp } from './webp/decode-webp.ts';
 
 export interface DecodeOptions {
   /** refuse before decoding when width*height exceeds this */
@@ -25,21 +26,19 @@ export function chooseJpegScale(width: number, height: number, minSide: number |
 }
 
 /**
- * Decodes JPEG (baseline and progressive) or PNG to RGB, EXIF orientation applied.
+ * Decodes JPEG (baseline and progressive), PNG or WebP (when a codec is installed) to RGB, EXIF
+ * orientation applied to JPEGs.
  * The pixel limit is checked against the header before any pixel is decoded. JPEGs are decoded at the
  * DCT scale chosen by `chooseJpegScale(width, height, minSide)`, so the result may be smaller than the
- * stored image (never with a shorter side below `minSide`, unless the image itself is smaller); PNGs are
- * always decoded at full size.
+ * stored image (never with a shorter side below `minSide`, unless the image itself is smaller); PNG and
+ * WebP are always decoded at full size.
  * Returns interleaved RGB, `width * height * 3` bytes.
- * Throws TooLargeError (413) when width*height exceeds `maxPixels`; UnsupportedMediaError (415) for WebP,
- * GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
+ * Throws TooLargeError (413) when width*height exceeds `maxPixels`; UnsupportedMediaError (415) for WebP
+ * without an installed codec, GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
  * UndecodableImageError (422) for truncated or corrupt data.
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage {
   const info = probeImage(bytes);
-  if (info.format === 'webp') {
-    throw new UnsupportedMediaError(`WebP is not supported yet; ${ACCEPTED_TYPES}`);
-  }
   const pixels = info.width * info.height;
   if (pixels > options.maxPixels) {
     throw new TooLargeError(
@@ -47,6 +46,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
     );
   }
   if (info.format === 'png') return { ...decodePng(bytes), channels: 3 };
+  if (info.format === 'webp') return { ...decodeWebp(bytes), channels: 3 };
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
   const decoded = decodeJpeg(bytes, scale);
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);

@@ -6,7 +6,7 @@ export interface RgbImage {
   channels: 3;
 }
 
-/** The container formats we recognise by their magic bytes (WebP is recognised but not yet decoded). */
+/** The container formats we recognise by their magic bytes. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
 /** What the header says, read without decoding pixels. */
@@ -25,4 +25,4 @@ export interface ImageInfo {
 }
 
 /** Named in every 415 message so the caller knows what to send instead. */
-export const ACCEPTED_TYPES = 'accepted: image/jpeg (baseline or progressive, 8-bit) and image/png';
+export const ACCEPTED_TYPES = 'accepted: image/jpeg (baseline or progressive, 8-bit), image/png and image/webp';

@@ -3,6 +3,7 @@
  * ../shared, never committed) into one git-ignored file that vitest binds as an ArrayBuffer: a 4-byte
  * little-endian length, a JSON index of {name, offset, length}, then the files' bytes.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -31,12 +32,24 @@ export function workerFixtureFiles(): Record<string, string> {
   return files;
 }
 
+/** A lossy WebP made by libwebp's cwebp (Debian package `webp`). */
+function webpOf(source: string, name: string): string {
+  const out = join(GENERATED_DIR, name);
+  try {
+    execFileSync('cwebp', ['-quiet', '-q', '95', source, '-o', out]);
+  } catch (error) {
+    throw new Error(`the worker tests make a WebP fixture with cwebp: apt-get install -y webp (${(error as Error).message})`);
+  }
+  return out;
+}
+
 /** Writes the pack (when missing or stale) and returns its path. */
 export function buildWorkerFixturePack(): string {
   if (!existsSync(SHARED_DIR)) {
     throw new Error(`fixtures folder ${SHARED_DIR} is missing: the tests read real models and photos from ../shared beside the checkout`);
   }
-  const files = workerFixtureFiles();
+  mkdirSync(GENERATED_DIR, { recursive: true });
+  const files = { ...workerFixtureFiles(), 'images/hot_dog.webp': webpOf(join(SHARED_DIR, 'images/hot_dog.jpg'), 'hot_dog.webp') };
   const index: { name: string; offset: number; length: number }[] = [];
   const blobs: Buffer[] = [];
   let offset = 0;
@@ -49,7 +62,6 @@ export function buildWorkerFixturePack(): string {
   const header = Buffer.from(JSON.stringify(index));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
-  mkdirSync(GENERATED_DIR, { recursive: true });
   const out = join(GENERATED_DIR, 'worker-fixtures.bin');
   writeFileSync(out, Buffer.concat([length, header, ...blobs]));
   return out;

@@ -12,6 +12,7 @@ export function sharedFixture(relative: string): Uint8Array {
 
 const TOOL_PACKAGES: Record<string, string> = {
   cjpeg: 'libjpeg-turbo-progs', djpeg: 'libjpeg-turbo-progs', jpegtran: 'libjpeg-turbo-progs', convert: 'imagemagick',
+  cwebp: 'webp', dwebp: 'webp',
 };
 
 /** Fails (never skips) when a command-line tool the tests rely on is missing, naming the Debian package. */

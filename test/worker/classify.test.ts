@@ -75,6 +75,19 @@ describe('POST /v1/classify with a head trained in the test', () => {
     expect(fromPng.predictions[0].score).toBeCloseTo(fromJpeg.predictions[0].score, 5);
   });
 
+  it('classifies a WebP like the JPEG it was made from', async () => {
+    const [fromJpeg, fromWebp] = await Promise.all(
+      [post('/v1/classify', fixture('images/hot_dog.jpg'), 'image/jpeg'), post('/v1/classify', fixture('images/hot_dog.webp'), 'image/webp')].map((r) =>
+        fetchWorker(r).then((response) => {
+          expect(response.status).toBe(200);
+          return response.json() as Promise<ClassifyBody>;
+        }),
+      ),
+    );
+    expect(fromWebp.predictions.map((p) => p.label)).toEqual(fromJpeg.predictions.map((p) => p.label));
+    expect(fromWebp.predictions[0].score).toBeCloseTo(fromJpeg.predictions[0].score, 1);
+  });
+
   it('picks up a newly published head on the next request, and a rollback too', async () => {
     const newer = await publishTrainedHead({ seed: 8, now: new Date('2026-11-28T12:00:00Z'), labels: ['bees', 'ants'] });
     expect(newer.version).not.toBe(version);

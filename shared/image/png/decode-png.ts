@@ -1,5 +1,6 @@
 import { decode } from 'fast-png';
 import { UndecodableImageError } from '../../errors.ts';
+import { overWhite } from '../alpha.ts';
 
 /**
  * Decodes a PNG (any bit depth 1-16; grey, grey+alpha, RGB, RGBA, palette with or without tRNS,
@@ -19,9 +20,7 @@ export function decodePng(bytes: Uint8Array): { data: Uint8Array; width: number;
   const samples = unpackSamples(png.data, width, height, channels, depth);
   if (samples.length < count * channels) throw new UndecodableImageError('truncated PNG: fewer pixels than the header declares');
   const out = new Uint8Array(count * 3);
-  // Transparent areas become white: uploads are often product shots cut out on a transparent background,
-  // which photographers and shops present on white; black (the zero of premultiplied data) would turn
-  // the background into a dark frame the classifier never saw in training.
+  // Transparent areas become white (see overWhite).
   if (png.palette) {
     const palette = png.palette;
     for (let i = 0, o = 0; i < count; i++, o += 3) {
@@ -58,9 +57,7 @@ export function decodePng(bytes: Uint8Array): { data: Uint8Array; width: number;
   return { data: out, width, height };
 }
 
-function over(value: number, alpha: number): number {
-  return alpha === 255 ? value : Math.round((value * alpha + 255 * (255 - alpha)) / 255);
-}
+const over = overWhite;
 
 /** fast-png leaves samples of 1, 2 and 4 bits packed, rows padded to a byte; spread them out. */
 function unpackSamples(data: ArrayLike<number>, width: number, height: number, channels: number, depth: number): ArrayLike<number> {
