@@ -1,6 +1,6 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
+import { augmentedView, flipHorizontal, type AugmentedView } from './image/augment.ts';
 import { decodeImage } from './image/decode-image.ts';
-import type { RgbImage } from './image/image-types.ts';
 import { toModelInput } from './image/preprocess.ts';
 
 export interface EmbedTiming {
@@ -39,23 +39,6 @@ export function embedImage(
   return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2 } };
 }
 
-/** The image mirrored left to right (a new image; the input is not changed). */
-export function flipHorizontal(image: RgbImage): RgbImage {
-  const { width, height, data } = image;
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width * 3;
-    for (let x = 0; x < width; x++) {
-      const from = row + x * 3;
-      const to = row + (width - 1 - x) * 3;
-      out[to] = data[from];
-      out[to + 1] = data[from + 1];
-      out[to + 2] = data[from + 2];
-    }
-  }
-  return { ...image, data: out };
-}
-
 /**
  * Embeds an image and its horizontal mirror in one batch of 2 (decoding once): the two views a stored
  * training example keeps, so the head learns that left and right do not matter.
@@ -77,4 +60,24 @@ export function embedImageViews(
   const both = backbone.embed(input, 2);
   const d = spec.embeddingSize;
   return { plain: both.slice(0, d), flipped: both.slice(d, 2 * d) };
+}
+
+/**
+ * Embeds augmented views of an image (training only; classify always takes the plain view of {@link embedImage}).
+ * The image is decoded with headroom (enough for a 65% crop to cover the model input at full resolution), so
+ * every view is cut from the same pixels whatever views are asked for.
+ * @returns one embedding per view, in the order asked
+ * @throws as {@link embedImage}
+ */
+export function embedAugmentedViews(
+  bytes: Uint8Array,
+  backbone: BackboneModel,
+  limits: { maxImagePixels: number },
+  views: readonly AugmentedView[],
+): Float32Array[] {
+  const { spec } = backbone;
+  const side = Math.max(spec.inputHeight, spec.inputWidth);
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.ceil(side / 0.65) });
+  const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
+  return views.map((view) => backbone.embed(toModelInput(augmentedView(image, view), target), 1));
 }

@@ -7,6 +7,8 @@ import { openModelStore } from './model-store.ts';
 import { runPushCommand } from './push-command.ts';
 import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerDev } from './serve-command.ts';
 import { runTrainCommand } from './train-command.ts';
+import { formatRanking, runRankCommand } from './rank-command.ts';
+import { formatEvaluation, runEvaluateCommand } from './evaluate-command.ts';
 
 const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
 
@@ -14,10 +16,25 @@ Usage:
   edgehead serve [--port 8787] [--backbone PATH|URL] [--sha256 HEX]
       Import the backbone into the local state if needed, then run the edge service (wrangler dev)
       on http://127.0.0.1:PORT. Also: EDGEHEAD_BACKBONE=PATH|URL. This is what \`npm start\` runs.
-  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--no-publish] [--remote] [--json]
+  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--augment] [--head linear|mlp|auto]
+                 [--background-label LABEL] [--no-publish] [--remote] [--json]
       Train a head on DIR (DIR/{train,val}/<label>/* or DIR/<label>/*) with the frozen backbone the local
       service serves (or --backbone), print validation metrics, and publish it (to the local state, or
-      with --remote to the deployed MODELS namespace). Safe while the service runs.
+      with --remote to the deployed MODELS namespace). Safe while the service runs. The temperature and
+      per-label "unknown" thresholds are fitted on the validation split; a warning is printed (and stored)
+      when the head barely beats the majority label or a colour-histogram baseline. --augment also trains
+      on flipped and cropped views (embedded once, cached). --head auto also trains a one-hidden-layer head
+      (early-stopped on a slice of the training photos) and keeps it only if it validates better.
+  edgehead rank --data DIR [--backbone PATH|URL ...] [--folds 5] [--json]
+      Compare candidate backbones on DIR before deploying: per backbone, the k-fold cross-validated
+      accuracy of a linear head, a training-free score (leave-one-out nearest-neighbour accuracy) and the
+      time each took; recommends one, prints the command that switches the service to it, and warns when
+      even the best barely beats the majority label or a colour-histogram baseline. Without --backbone:
+      the local service's backbone plus known public backbones already downloaded (nothing is fetched).
+  edgehead evaluate --data DIR [--out DIR] [--remote] [--json]
+      Score the serving head (of the local state, or --remote) on DIR (its val split when it has one):
+      accuracy, per-label precision/recall/F1, confusion matrix, ECE and reliability diagram, misclassified
+      photos. Writes report.html (SVG charts) and report.json to --out (default ./edgehead-report).
   edgehead backbone import PATH|URL [--sha256 HEX] [--remote]
       Import a TFLite backbone and make it the one new heads are trained on.
   edgehead push --data DIR [--url URL] [--token T] [--concurrency 4] [--json]
@@ -39,6 +56,11 @@ function number(raw: string | undefined, name: string, fallback: number | undefi
   return value;
 }
 
+function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
+  if (raw === undefined || raw === 'linear' || raw === 'mlp' || raw === 'auto') return raw ?? 'linear';
+  throw new EdgeheadError(400, 'bad_argument', `--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
+}
+
 async function train(args: string[], log: Log, out: Log): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -53,6 +75,10 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       remote: { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'background-label': { type: 'string' },
+      augment: { type: 'boolean' },
+      'no-augment': { type: 'boolean' },
+      head: { type: 'string' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -65,6 +91,9 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     valFraction: number(values['val-fraction'], 'val-fraction', 0.2)!,
     publish: !values['no-publish'],
     remote: Boolean(values.remote),
+    backgroundLabel: values['background-label'],
+    augment: Boolean(values.augment) && !values['no-augment'],
+    headKind: headKind(values.head),
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });
@@ -72,6 +101,50 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     const { head: _head, ...rest } = result;
     out(JSON.stringify({ ...rest, accuracy: result.metrics?.accuracy ?? null, version: result.published?.version ?? null }, null, 2));
   }
+  return 0;
+}
+
+async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  const result = await runEvaluateCommand({
+    data: values.data,
+    remote: Boolean(values.remote),
+    out: values.out ?? 'edgehead-report',
+    quiet: Boolean(values.quiet || values.json),
+    log,
+  });
+  out(values.json ? JSON.stringify({ ...result.report, report: { html: result.htmlPath, json: result.jsonPath } }, null, 2) : formatEvaluation(result.report, result));
+  return 0;
+}
+
+async function rank(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      backbone: { type: 'string', multiple: true },
+      folds: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'rank needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  const folds = number(values.folds, 'folds', 5)!;
+  if (!Number.isInteger(folds) || folds < 2) throw new EdgeheadError(400, 'bad_argument', `--folds must be an integer >= 2, got ${values.folds}`);
+  const result = await runRankCommand({
+    data: values.data,
+    backbones: values.backbone ?? [],
+    folds,
+    seed: number(values.seed, 'seed', 42)!,
+    quiet: Boolean(values.quiet || values.json),
+    log,
+  });
+  out(values.json ? JSON.stringify(result, null, 2) : formatRanking(result));
   return 0;
 }
 
@@ -132,6 +205,10 @@ export async function main(argv: string[], log: Log = (l) => console.error(l), o
     switch (command) {
       case 'train':
         return await train(rest, log, out);
+      case 'rank':
+        return await rank(rest, log, out);
+      case 'evaluate':
+        return await evaluate(rest, log, out);
       case 'serve':
         return await serve(rest, log);
       case 'backbone':

@@ -1,22 +1,24 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createBackboneModel, type BackboneModel } from '../shared/backbone/backbone-model.ts';
+import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
-import { embedImage } from '../shared/embed-image.ts';
-import { EdgeheadError, NotReadyError } from '../shared/errors.ts';
+import { BadRequestError, NotReadyError } from '../shared/errors.ts';
+import { calibrateHead } from '../shared/head/calibrate-head.ts';
+import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/metrics.ts';
 import { stratifiedSplit } from '../shared/head/split.ts';
-import { trainHead, type TrainingSet } from '../shared/head/train-head.ts';
+import { trainHead } from '../shared/head/train-head.ts';
+import { trainMlpHead } from '../shared/head/train-mlp.ts';
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
-import { publishHead, type HeadManifest } from '../shared/store/head-store.ts';
+import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
-import { resolveBackboneSource, sha256File, type BackboneSource } from './backbone-source.ts';
+import { resolveBackboneSource, type BackboneSource } from './backbone-source.ts';
 import { EmbeddingCache } from './embedding-cache.ts';
-import { readImageFolder, type LabelledFile } from './image-folder.ts';
+import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
+import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
+import { readImageFolder } from './image-folder.ts';
 import { openModelStore, PROJECT_ROOT, type OpenStore } from './model-store.ts';
-import { startProgress } from './progress.ts';
 import { startTfBackend } from './tf-backend.ts';
 import { startWebp } from './webp-codec.ts';
 
@@ -32,6 +34,12 @@ export interface TrainCommandOptions {
   remote: boolean;
   cacheDir?: string;
   quiet?: boolean;
+  /** Train also on augmented views (flips, crops) of the training photos. */
+  augment?: boolean;
+  /** 'linear' (default): softmax regression; 'mlp': one hidden layer; 'auto': whichever validates better. */
+  headKind?: 'linear' | 'mlp' | 'auto';
+  /** A label that means "none of the others" (classify answers null when it wins). */
+  backgroundLabel?: string;
   log: (line: string) => void;
 }
 
@@ -43,13 +51,13 @@ export interface TrainCommandResult {
   skipped: { name: string; reason: string }[];
   embedded: number;
   cached: number;
+  augmented: boolean;
   metrics: HeadMetrics | null;
+  calibration: CalibrationSummary | null;
+  transfer: TransferSummary | null;
   head: Head;
   published: HeadManifest | null;
 }
-
-/** Images bigger than this are skipped with a warning rather than decoded. */
-const MAX_TRAINING_PIXELS = 100_000_000;
 
 async function chooseBackbone(options: TrainCommandOptions, store: () => Promise<OpenStore>): Promise<BackboneSource> {
   if (options.backbone) return resolveBackboneSource(options.backbone, { sha256: options.sha256 });
@@ -65,46 +73,38 @@ async function chooseBackbone(options: TrainCommandOptions, store: () => Promise
   return { bytes, sha256: manifest.sourceSha256, name: manifest.name, source: manifest.source, licence: manifest.licence };
 }
 
-interface Example {
-  file: LabelledFile;
-  sha256: string;
-  embedding: Float32Array;
-}
+/** Share of the training photos held out for the hidden-layer head's early stopping. */
+const EARLY_STOPPING_FRACTION = 0.15;
 
-async function embedAll(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: TrainCommandOptions) {
-  const examples: Example[] = [];
-  const skipped: { name: string; reason: string }[] = [];
-  let cached = 0;
-  const progress = startProgress('embedding', files.length, { quiet: options.quiet });
-  for (const file of files) {
-    const bytes = new Uint8Array(await readFile(file.path));
-    const sha256 = sha256File(bytes);
-    let embedding = await cache.get(sha256);
-    if (embedding) cached++;
-    else {
-      try {
-        embedding = embedImage(bytes, model, { maxImagePixels: MAX_TRAINING_PIXELS }).embedding;
-        await cache.put(sha256, embedding);
-      } catch (error) {
-        if (!(error instanceof EdgeheadError)) throw error;
-        skipped.push({ name: file.name, reason: error.message });
-      }
-    }
-    if (embedding) examples.push({ file, sha256, embedding });
-    progress.tick();
+/** Trains the hidden-layer head, early-stopped on a slice of the training photos (validation stays untouched). */
+function trainMlp(train: Example[], labels: string[], options: TrainCommandOptions) {
+  const { train: fit, val: stop } = stratifiedSplit(train, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: EARLY_STOPPING_FRACTION, seed: options.seed + 1 });
+  if (stop.length === 0 || new Set(fit.map((e) => e.file.label)).size < labels.length) {
+    throw new BadRequestError('too few training photos for a hidden-layer head (it needs some held out for early stopping); use --head linear', 'too_few_photos');
   }
-  progress.stop();
-  return { examples, skipped, cached };
+  return trainMlpHead(toTrainingSet(fit, labels, options.augment ? 'augmented' : 'embedding'), { seed: options.seed, validation: toTrainingSet(stop, labels) });
 }
 
-function toTrainingSet(examples: Example[], labels: string[], embeddingSize: number): TrainingSet {
-  const embeddings = new Float32Array(examples.length * embeddingSize);
-  const labelIndex = new Int32Array(examples.length);
-  examples.forEach((example, i) => {
-    embeddings.set(example.embedding, i * embeddingSize);
-    labelIndex[i] = labels.indexOf(example.file.label);
-  });
-  return { embeddings, embeddingSize, labelIndex, labels };
+/** Majority-class and colour-histogram baselines on the same split, and the warning when the head barely beats them. */
+function measureTransfer(train: Example[], val: Example[], labels: string[], accuracy: number, backbone: string, seed: number): TransferSummary {
+  const trainLabels = toTrainingSet(train, labels, 'histogram');
+  const valLabels = toTrainingSet(val, labels, 'histogram');
+  const majority = majorityBaseline(trainLabels.labelIndex, valLabels.labelIndex);
+  const present = new Set(trainLabels.labelIndex);
+  // A label with no training photo cannot be trained on; the histogram baseline then is not measured.
+  const histogram = present.size === labels.length ? evaluateHead(trainHead(trainLabels, { seed }).head, valLabels).accuracy : null;
+  return { accuracy, majorityBaseline: majority, colourHistogramBaseline: histogram, warning: transferWarning(accuracy, majority, histogram, backbone) };
+}
+
+export function formatCalibration(c: CalibrationSummary): string {
+  const thresholds = Object.entries(c.thresholds).map(([label, t]) => `${label} ${t.toFixed(3)}`).join(', ');
+  return `calibration: temperature ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(4)} -> ${c.eceAfter.toFixed(4)}; unknown below: ${thresholds}`;
+}
+
+export function formatTransfer(t: TransferSummary): string {
+  const hist = t.colourHistogramBaseline === null ? 'n/a' : t.colourHistogramBaseline.toFixed(4);
+  const line = `baselines: majority label ${t.majorityBaseline.toFixed(4)}, colour histogram ${hist}; head ${t.accuracy.toFixed(4)}`;
+  return t.warning ? `${line}\nWARNING: ${t.warning}` : line;
 }
 
 /**
@@ -123,20 +123,54 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
       const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
-      const { examples, skipped, cached } = await embedAll(files, model, cache, options);
+      const hasSplit = files.some((f) => f.split === 'val');
+      const { examples, skipped, cached } = await embedFolder(files, model, cache, {
+        quiet: options.quiet,
+        histograms: true,
+        // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
+        augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
+      });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
-      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache`);
+      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''}`);
 
-      const hasSplit = examples.some((e) => e.file.split === 'val');
       const { train, val } = hasSplit
         ? { train: examples.filter((e) => e.file.split === 'train'), val: examples.filter((e) => e.file.split === 'val') }
         : stratifiedSplit(examples, { labelOf: (e) => e.file.label, keyOf: (e) => e.sha256, valFraction: options.valFraction, seed: options.seed });
       const labels = [...new Set(examples.map((e) => e.file.label))].sort();
-      const trainingSet = toTrainingSet(train, labels, model.spec.embeddingSize);
+      const trainingSet = toTrainingSet(train, labels, options.augment ? 'augmented' : 'embedding');
+      if (options.backgroundLabel && !labels.includes(options.backgroundLabel)) {
+        throw new BadRequestError(`--background-label ${options.backgroundLabel} is not one of the labels (${labels.join(', ')})`, 'bad_argument');
+      }
       const result = trainHead(trainingSet, { seed: options.seed, l2: options.l2 });
-      const metrics = val.length > 0 ? evaluateHead(result.head, toTrainingSet(val, labels, model.spec.embeddingSize)) : null;
+      let head = result.head;
+      const valSet = toTrainingSet(val, labels);
+      let metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
       options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
+      let headKind: 'linear' | 'mlp' = 'linear';
+      let mlpInfo: Record<string, unknown> | null = null;
+      if (options.headKind === 'mlp' || (options.headKind === 'auto' && metrics)) {
+        const mlp = trainMlp(train, labels, options);
+        const mlpMetrics = metrics ? evaluateHead(mlp.head, valSet) : null;
+        mlpInfo = { epochs: mlp.epochs, bestEpoch: mlp.bestEpoch, valAccuracy: mlpMetrics?.accuracy ?? null, linearValAccuracy: metrics?.accuracy ?? null };
+        // auto: the hidden layer must win on validation accuracy, or tie with a lower log loss; else the simpler head stays.
+        const better = metrics && mlpMetrics && (mlpMetrics.accuracy > metrics.accuracy || (mlpMetrics.accuracy === metrics.accuracy && mlpMetrics.logLoss < metrics.logLoss));
+        options.log(`one-hidden-layer head: ${mlp.epochs} epochs (best ${mlp.bestEpoch})${mlpMetrics ? `, val accuracy ${mlpMetrics.accuracy.toFixed(4)} vs linear ${metrics!.accuracy.toFixed(4)}` : ''}`);
+        if (options.headKind === 'mlp' || better) {
+          head = mlp.head;
+          metrics = mlpMetrics;
+          headKind = 'mlp';
+        }
+        options.log(`head chosen: ${headKind === 'mlp' ? 'one hidden layer' : 'softmax regression'}`);
+      }
       options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
+      let calibration: CalibrationSummary | null = null;
+      let transfer: TransferSummary | null = null;
+      if (metrics) {
+        ({ head, summary: calibration } = calibrateHead(head, valSet));
+        options.log(formatCalibration(calibration));
+        transfer = measureTransfer(train, val, labels, metrics.accuracy, source.name, options.seed);
+        options.log(formatTransfer(transfer));
+      }
 
       let published: HeadManifest | null = null;
       if (options.publish) {
@@ -144,10 +178,13 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
         published = await publishHead(
           kv,
-          result.head,
+          head,
           {
             backboneId,
             metrics,
+            calibration: calibration ?? undefined,
+            transfer: transfer ?? undefined,
+            backgroundLabel: options.backgroundLabel ?? null,
             training: {
               by: 'cli',
               data: basename(resolve(options.data)),
@@ -155,6 +192,9 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
               l2: options.l2 ?? null,
               iterations: result.iterations,
               train: train.length,
+              augmentedViews: options.augment ? [...AUGMENTED_VIEWS] : [],
+              head: headKind,
+              mlp: mlpInfo,
               val: val.length,
               split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
             },
@@ -163,7 +203,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         );
         options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
       }
-      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, metrics, head: result.head, published };
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published };
     } finally {
       model.dispose();
     }

@@ -1,21 +1,27 @@
 /**
- * The head's binary format, version 1. Self-describing, little-endian, 4-byte aligned:
+ * The head's binary format, versions 1 and 2. Self-describing, little-endian, 4-byte aligned:
  *
  *   offset  size  field
  *   0       4     magic "EHHD"
- *   4       2     u16 format version (1)
- *   6       2     u16 reserved, 0
+ *   4       2     u16 format version (1 or 2)
+ *   6       2     u16 v1: reserved, 0; v2: flags (bit 0: per-label thresholds present; other bits 0)
  *   8       4     u32 embeddingSize d
  *   12      4     u32 label count k
  *   16      4     u32 byte length L of the labels JSON
- *   20      4     u32 reserved, 0
+ *   20      4     u32 v1: reserved, 0; v2: hidden units h (0: no hidden layer)
  *   24      8     f64 temperature
  *   32      L     labels as UTF-8 JSON array of strings (JSON.stringify form), zero-padded to a multiple of 4
  *   ...     4d    f32 featureMean
  *   ...     4d    f32 featureScale
- *   ...     4dk   f32 weights, row-major [d][k]
+ *   ...     4dh   v2 with h > 0: f32 hidden weights, row-major [d][h]
+ *   ...     4h    v2 with h > 0: f32 hidden bias
+ *   ...     4ik   f32 weights, row-major [i][k] with i = h if h > 0 else d
  *   ...     4k    f32 bias
+ *   ...     4k    v2 with flag bit 0: f32 thresholds, each in [0, 1]
  *   ...     4     u32 CRC-32 (IEEE) of every preceding byte
+ *
+ * A head with neither a hidden layer nor thresholds is written as version 1, so plain linear heads keep
+ * the exact bytes (and content hashes) they had before version 2 existed; version-1 blobs still decode.
  *
  * Decoding is strict (canonical JSON, zero padding, exact length, checksum), so every blob that decodes
  * re-encodes to the very same bytes, and a content hash of the blob identifies the head.
@@ -27,12 +33,14 @@ export { sha256Hex } from '../hash.ts';
 
 /** "EHHD" */
 const MAGIC = [0x45, 0x48, 0x48, 0x44];
-export const HEAD_FORMAT_VERSION = 1;
+/** The newest version this build writes and reads (it reads every version from 1 up). */
+export const HEAD_FORMAT_VERSION = 2;
+const FLAG_THRESHOLDS = 1;
 const HEADER_BYTES = 32;
 const CHECKSUM_BYTES = 4;
 
 /**
- * Serialises a head to the version-1 binary format (see the file comment).
+ * Serialises a head to the binary format (see the file comment): version 1 for a plain linear head, else 2.
  * Inverse of {@link decodeHead}.
  * @throws InvalidModelError when the head is inconsistent (array lengths, duplicate labels, non-finite values),
  *   so a broken head is never published.
@@ -41,28 +49,42 @@ export function encodeHead(head: Head): Uint8Array {
   checkHead(head);
   const d = head.embeddingSize;
   const k = head.labels.length;
+  const h = head.hidden?.size ?? 0;
+  const flags = head.thresholds ? FLAG_THRESHOLDS : 0;
   const labelBytes = new TextEncoder().encode(JSON.stringify(head.labels));
   const labelsEnd = HEADER_BYTES + align4(labelBytes.length);
-  const total = labelsEnd + 4 * (2 * d + d * k + k) + CHECKSUM_BYTES;
+  const total = labelsEnd + 4 * floatCount(d, k, h, flags) + CHECKSUM_BYTES;
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
-  view.setUint16(4, HEAD_FORMAT_VERSION, true);
+  view.setUint16(4, h === 0 && flags === 0 ? 1 : 2, true);
+  view.setUint16(6, flags, true);
   view.setUint32(8, d, true);
   view.setUint32(12, k, true);
   view.setUint32(16, labelBytes.length, true);
+  view.setUint32(20, h, true);
   view.setFloat64(24, head.temperature, true);
   bytes.set(labelBytes, HEADER_BYTES);
   let offset = labelsEnd;
-  for (const array of [head.featureMean, head.featureScale, head.weights, head.bias]) {
+  const arrays = [head.featureMean, head.featureScale];
+  if (head.hidden) arrays.push(head.hidden.weights, head.hidden.bias);
+  arrays.push(head.weights, head.bias);
+  if (head.thresholds) arrays.push(head.thresholds);
+  for (const array of arrays) {
     for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i], true);
   }
   view.setUint32(offset, crc32(bytes, 0, offset), true);
   return bytes;
 }
 
+/** Number of f32 values after the labels for these dimensions and flags. */
+function floatCount(d: number, k: number, h: number, flags: number): number {
+  const inputs = h > 0 ? h : d;
+  return 2 * d + (h > 0 ? d * h + h : 0) + inputs * k + k + (flags & FLAG_THRESHOLDS ? k : 0);
+}
+
 /**
- * Parses a version-1 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
+ * Parses a version-1 or version-2 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
  * @param bytes the whole blob, as read from KV/R2/disk
  * @throws InvalidModelError on a wrong magic or unsupported version, truncation or trailing bytes, a checksum
  *   mismatch, malformed or duplicate labels, NaN/infinite values, or a non-positive temperature or feature scale
@@ -76,18 +98,23 @@ export function decodeHead(bytes: Uint8Array): Head {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(4, true);
-  if (version !== HEAD_FORMAT_VERSION) {
-    throw new InvalidModelError(`head format version ${version} is not supported; this build reads version ${HEAD_FORMAT_VERSION}`);
+  if (version < 1 || version > HEAD_FORMAT_VERSION) {
+    throw new InvalidModelError(`head format version ${version} is not supported; this build reads versions 1 to ${HEAD_FORMAT_VERSION}`);
   }
-  if (view.getUint16(6, true) !== 0 || view.getUint32(20, true) !== 0) {
+  const flags = view.getUint16(6, true);
+  const h = view.getUint32(20, true);
+  if (version === 1 && (flags !== 0 || h !== 0)) {
     throw new InvalidModelError('head blob has non-zero reserved header fields');
+  }
+  if (version === 2 && ((flags & ~FLAG_THRESHOLDS) !== 0 || (h === 0 && flags === 0))) {
+    throw new InvalidModelError('head blob (version 2) has unknown flags, or neither a hidden layer nor thresholds (that is version 1)');
   }
   const d = view.getUint32(8, true);
   const k = view.getUint32(12, true);
   const labelLength = view.getUint32(16, true);
   const labelsEnd = HEADER_BYTES + align4(labelLength);
   // Plain doubles: exact for any u32 inputs, so a corrupt header cannot overflow into a plausible size.
-  const expected = labelsEnd + 4 * (2 * d + d * k + k) + CHECKSUM_BYTES;
+  const expected = labelsEnd + 4 * floatCount(d, k, h, flags) + CHECKSUM_BYTES;
   if (bytes.length !== expected) {
     throw new InvalidModelError(
       `head blob is ${bytes.length} bytes but its header (${d} dims, ${k} labels) implies ${expected}; it is truncated or corrupt`,
@@ -110,15 +137,20 @@ export function decodeHead(bytes: Uint8Array): Head {
     for (let i = 0; i < length; i++, offset += 4) array[i] = view.getFloat32(offset, true);
     return array;
   };
+  const featureMean = readFloats(d);
+  const featureScale = readFloats(d);
+  const hidden = h > 0 ? { size: h, weights: readFloats(d * h), bias: readFloats(h) } : undefined;
   const head: Head = {
     labels,
     embeddingSize: d,
-    featureMean: readFloats(d),
-    featureScale: readFloats(d),
-    weights: readFloats(d * k),
+    featureMean,
+    featureScale,
+    weights: readFloats((h > 0 ? h : d) * k),
     bias: readFloats(k),
     temperature: view.getFloat64(24, true),
   };
+  if (hidden) head.hidden = hidden;
+  if (flags & FLAG_THRESHOLDS) head.thresholds = readFloats(k);
   checkHead(head);
   return head;
 }
@@ -158,12 +190,18 @@ function checkHead(head: Head): void {
     if (seen.has(label)) throw new InvalidModelError(`head label "${label}" appears twice`);
     seen.add(label);
   }
+  const h = head.hidden?.size ?? 0;
+  if (head.hidden && !(Number.isInteger(h) && h >= 1 && h <= 0xffffffff)) {
+    throw new InvalidModelError(`head hidden.size must be a positive integer, got ${h}`);
+  }
   const lengths: [string, Float32Array, number][] = [
     ['featureMean', head.featureMean, d],
     ['featureScale', head.featureScale, d],
-    ['weights', head.weights, d * k],
+    ['weights', head.weights, (h > 0 ? h : d) * k],
     ['bias', head.bias, k],
   ];
+  if (head.hidden) lengths.push(['hidden.weights', head.hidden.weights, d * h], ['hidden.bias', head.hidden.bias, h]);
+  if (head.thresholds) lengths.push(['thresholds', head.thresholds, k]);
   for (const [name, array, length] of lengths) {
     if (!(array instanceof Float32Array) || array.length !== length) {
       throw new InvalidModelError(`head ${name} must be a Float32Array of length ${length}, got ${array?.length}`);
@@ -174,6 +212,9 @@ function checkHead(head: Head): void {
   }
   for (let j = 0; j < d; j++) {
     if (!(head.featureScale[j] > 0)) throw new InvalidModelError(`head featureScale[${j}] is ${head.featureScale[j]}; scales must be > 0`);
+  }
+  if (head.thresholds?.some((t) => !(t >= 0 && t <= 1))) {
+    throw new InvalidModelError('head thresholds must each be in [0, 1]');
   }
   if (!Number.isFinite(head.temperature) || head.temperature <= 0) {
     throw new InvalidModelError(`head temperature is ${head.temperature}; it must be finite and > 0`);

@@ -1,8 +1,9 @@
 /**
- * A trained head: softmax regression over backbone embeddings.
+ * A trained head: softmax regression over backbone embeddings, optionally with one hidden ReLU layer.
  *
  * For one embedding x (length `embeddingSize`):
  *   z = (x - featureMean) * featureScale              (element-wise)
+ *   with `hidden`:  z <- max(0, z . hidden.weights + hidden.bias)   (length hidden.size)
  *   logit[c] = sum_j z[j] * weights[j * labels.length + c] + bias[c]
  *   p = softmax(logit / temperature)
  * Plain typed arrays only, so the same object is used by workerd, Node and the binary codec.
@@ -15,10 +16,27 @@ export interface Head {
   /** Standardisation applied before the linear layer: z = (x - featureMean) * featureScale (length embeddingSize). */
   featureMean: Float32Array;
   featureScale: Float32Array;
-  /** Row-major [embeddingSize][labels.length]. */
+  /** Row-major [inputs][labels.length], where inputs = hidden?.size ?? embeddingSize. */
   weights: Float32Array;
   /** [labels.length] */
   bias: Float32Array;
-  /** Softmax temperature (1 = none); calibration comes later. Finite and > 0. */
+  /** Softmax temperature (1 = none; fitted on validation by `fitTemperature`). Finite and > 0. */
   temperature: number;
+  /** Optional hidden layer (format version 2). */
+  hidden?: HiddenLayer;
+  /**
+   * Optional per-label confidence thresholds in [0, 1] (format version 2): a top prediction of label c whose
+   * (calibrated) score is below thresholds[c] is answered as "unknown". 0 accepts everything.
+   */
+  thresholds?: Float32Array;
+}
+
+/** One fully connected ReLU layer between the standardised embedding and the softmax layer. */
+export interface HiddenLayer {
+  /** Number of hidden units h >= 1. */
+  size: number;
+  /** Row-major [embeddingSize][size]. */
+  weights: Float32Array;
+  /** [size] */
+  bias: Float32Array;
 }

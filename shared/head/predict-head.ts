@@ -17,6 +17,26 @@ export interface Prediction {
  * @throws BadRequestError when the length does not match n * embeddingSize or an embedding value is not finite
  */
 export function predictHead(head: Head, embeddings: Float32Array, n?: number): Float32Array {
+  const k = head.labels.length;
+  const logits = headLogits(head, embeddings, n);
+  const rows = logits.length / k;
+  const inverseTemperature = 1 / head.temperature;
+  const probabilities = new Float32Array(rows * k);
+  const row = new Float64Array(k);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < k; c++) row[c] = logits[i * k + c];
+    softmaxInto(row, inverseTemperature, probabilities, i * k);
+  }
+  return probabilities;
+}
+
+/**
+ * The head's logits before the temperature, in float64 (what calibration fits a temperature on).
+ * @param embeddings [n * embeddingSize], row-major
+ * @returns [n * labels.length], row-major in head.labels order
+ * @throws BadRequestError as {@link predictHead}
+ */
+export function headLogits(head: Head, embeddings: Float32Array, n?: number): Float64Array {
   const d = head.embeddingSize;
   const k = head.labels.length;
   const rows = n ?? embeddings.length / d;
@@ -25,23 +45,41 @@ export function predictHead(head: Head, embeddings: Float32Array, n?: number): F
       `embeddings have ${embeddings.length} values; expected n * ${d} (embeddingSize of this head)${n === undefined ? '' : ` with n = ${n}`}`,
     );
   }
-  const { featureMean, featureScale, weights, bias } = head;
-  const inverseTemperature = 1 / head.temperature;
-  const probabilities = new Float32Array(rows * k);
-  const logits = new Float64Array(k);
+  const { featureMean, featureScale, weights, bias, hidden } = head;
+  const h = hidden?.size ?? 0;
+  const logits = new Float64Array(rows * k);
+  const z = new Float64Array(d);
+  const a = new Float64Array(h);
   for (let i = 0; i < rows; i++) {
     const offset = i * d;
-    for (let c = 0; c < k; c++) logits[c] = bias[c];
     for (let j = 0; j < d; j++) {
       const x = embeddings[offset + j];
       if (!Number.isFinite(x)) throw new BadRequestError(`embedding ${i} has a non-finite value (${x}) at index ${j}`);
-      const z = (x - featureMean[j]) * featureScale[j];
-      const row = j * k;
-      for (let c = 0; c < k; c++) logits[c] += z * weights[row + c];
+      z[j] = (x - featureMean[j]) * featureScale[j];
     }
-    softmaxInto(logits, inverseTemperature, probabilities, i * k);
+    let input: Float64Array = z;
+    let inputs = d;
+    if (hidden) {
+      for (let u = 0; u < h; u++) a[u] = hidden.bias[u];
+      for (let j = 0; j < d; j++) {
+        const zj = z[j];
+        if (zj === 0) continue;
+        const row = j * h;
+        for (let u = 0; u < h; u++) a[u] += zj * hidden.weights[row + u];
+      }
+      for (let u = 0; u < h; u++) if (a[u] < 0) a[u] = 0;
+      input = a;
+      inputs = h;
+    }
+    const out = i * k;
+    for (let c = 0; c < k; c++) logits[out + c] = bias[c];
+    for (let j = 0; j < inputs; j++) {
+      const v = input[j];
+      const row = j * k;
+      for (let c = 0; c < k; c++) logits[out + c] += v * weights[row + c];
+    }
   }
-  return probabilities;
+  return logits;
 }
 
 /**

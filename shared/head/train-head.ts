@@ -143,6 +143,18 @@ export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult
   };
 }
 
+/**
+ * The per-feature standardisation `trainHead` fits (mean, and 1 / std floored against dead channels), for
+ * other heads trained on the same features.
+ * @returns featureMean and featureScale [embeddingSize], as stored in a Head
+ * @throws BadRequestError as {@link trainHead} on an inconsistent set
+ */
+export function fitStandardisation(data: TrainingSet): { featureMean: Float32Array; featureScale: Float32Array } {
+  const { n, d } = validate(data, { seed: 0 });
+  const { mean, scale } = standardisation(data.embeddings, canonicalOrder(data, n, d), n, d);
+  return { featureMean: Float32Array.from(mean), featureScale: Float32Array.from(scale) };
+}
+
 function validate(data: TrainingSet, options: TrainOptions): { n: number; d: number; k: number } {
   const { embeddings, embeddingSize: d, labelIndex, labels } = data;
   if (!Array.isArray(labels) || labels.length < 2) {

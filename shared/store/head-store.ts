@@ -2,6 +2,7 @@ import { ConflictError, InvalidModelError, NotFoundError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { decodeHead, encodeHead } from '../head/head-codec.ts';
 import type { Head } from '../head/head-types.ts';
+import type { ReliabilityBin } from '../head/calibration.ts';
 import type { HeadMetrics } from '../head/metrics.ts';
 import { getJson, putJson, type KvLike } from './kv-like.ts';
 import { modelKeys } from './model-keys.ts';
@@ -18,6 +19,33 @@ export interface HeadManifest {
   trainedAt: string;
   weightsSha256: string;
   weightsBytes: number;
+  /** Temperature scaling and thresholds fitted on validation (absent on heads trained without validation data). */
+  calibration?: CalibrationSummary;
+  /** How well the backbone's features transfer to this data, with a plain warning when they barely do. */
+  transfer?: TransferSummary;
+  /** A label meaning "none of the others": when it wins, classify answers with a null label. */
+  backgroundLabel?: string | null;
+}
+
+export interface CalibrationSummary {
+  temperature: number;
+  /** ECE of the validation split before (temperature 1) and after temperature scaling. */
+  eceBefore: number;
+  eceAfter: number;
+  /** Per-label thresholds (by label), chosen at each label's best F1 on validation. */
+  thresholds: Record<string, number>;
+  reliability: ReliabilityBin[];
+}
+
+export interface TransferSummary {
+  /** Validation accuracy of the head. */
+  accuracy: number;
+  /** Accuracy of always answering the most frequent training label. */
+  majorityBaseline: number;
+  /** Validation accuracy of the same kind of head trained on colour histograms instead of embeddings. */
+  colourHistogramBaseline: number | null;
+  /** Null when the transfer looks fine; else a sentence saying plainly what is wrong. */
+  warning: string | null;
 }
 
 export interface HeadPointer {
@@ -39,7 +67,14 @@ function compactTimestamp(now: Date): string {
 export async function publishHead(
   kv: KvLike,
   head: Head,
-  info: { backboneId: string; metrics: HeadMetrics | null; training: Record<string, unknown> },
+  info: {
+    backboneId: string;
+    metrics: HeadMetrics | null;
+    training: Record<string, unknown>;
+    calibration?: CalibrationSummary;
+    transfer?: TransferSummary;
+    backgroundLabel?: string | null;
+  },
   now: Date,
 ): Promise<HeadManifest> {
   const weights = encodeHead(head);
@@ -56,6 +91,9 @@ export async function publishHead(
     weightsSha256,
     weightsBytes: weights.byteLength,
   };
+  if (info.calibration) manifest.calibration = info.calibration;
+  if (info.transfer) manifest.transfer = info.transfer;
+  if (info.backgroundLabel) manifest.backgroundLabel = info.backgroundLabel;
   await kv.put(modelKeys.headWeights(version), weights);
   await putJson(kv, modelKeys.headManifest(version), manifest);
   await promoteHead(kv, version, now);

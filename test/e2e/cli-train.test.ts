@@ -90,4 +90,38 @@ describe('edgehead train (the CLI, in a child process)', () => {
     expect(offline.stderr).toContain('EDGEHEAD_BACKBONE=/path/to/model.tflite');
     expect(offline.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('with --augment and --head auto: calibrates, measures the baselines, stores the background label, and reports it all', async () => {
+    const run = await runCli(['train', '--data', data, '--backbone', TINY, '--augment', '--head', 'auto', '--background-label', 'ants', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as TrainJson & {
+      augmented: boolean;
+      calibration: { temperature: number; eceBefore: number; eceAfter: number; thresholds: Record<string, number> };
+      transfer: { accuracy: number; majorityBaseline: number; colourHistogramBaseline: number; warning: string | null };
+      published: { backgroundLabel: string; training: { head: string; augmentedViews: string[]; mlp: { valAccuracy: number; linearValAccuracy: number } } };
+    };
+    expect(result.augmented).toBe(true);
+    expect(result.calibration.temperature).toBeGreaterThan(0);
+    expect(Object.keys(result.calibration.thresholds)).toEqual(['ants', 'bees']);
+    expect(result.transfer.accuracy).toBe(result.accuracy);
+    expect(result.transfer.majorityBaseline).toBeGreaterThan(0);
+    expect(result.published.backgroundLabel).toBe('ants');
+    expect(result.published.training.augmentedViews).toEqual(['flip', 'crop80', 'crop80-flip']);
+    // auto keeps the hidden layer only when it validates strictly better (or ties with a lower log loss).
+    const { valAccuracy, linearValAccuracy } = result.published.training.mlp;
+    expect(['linear', 'mlp']).toContain(result.published.training.head);
+    if (valAccuracy > linearValAccuracy) expect(result.published.training.head).toBe('mlp');
+    if (valAccuracy < linearValAccuracy) expect(result.published.training.head).toBe('linear');
+    expect(run.stderr).toMatch(/calibration: temperature \d+\.\d{3}, ECE/);
+    expect(run.stderr).toMatch(/baselines: majority label/);
+  });
+
+  it('refuses an unknown --head and a --background-label that is not a label', async () => {
+    const head = await runCli(['train', '--data', data, '--backbone', TINY, '--head', 'deep', '--no-publish'], env);
+    expect(head.code).toBe(1);
+    expect(head.stderr).toContain('--head must be linear, mlp or auto');
+    const background = await runCli(['train', '--data', data, '--backbone', TINY, '--background-label', 'wasps', '--no-publish'], env);
+    expect(background.code).toBe(1);
+    expect(background.stderr).toContain('--background-label wasps is not one of the labels (ants, bees)');
+  });
 });

@@ -21,4 +21,10 @@ it('reaches at least 0.95 validation accuracy on hymenoptera with mobilenet_v2_1
   expect(result.skipped).toEqual([]);
   // The PyTorch tutorial's frozen ResNet-18 reaches 0.9477 on the same split.
   expect(result.metrics!.accuracy).toBeGreaterThanOrEqual(0.95);
+  // Calibrated on the val split; the ImageNet backbone transfers well here, so no warning. The majority
+  // training label is ants (123 of 244), 70 of the 153 val photos.
+  expect(result.calibration!.eceAfter).toBeLessThanOrEqual(0.05);
+  expect(result.head.temperature).toBe(result.calibration!.temperature);
+  expect(result.transfer).toMatchObject({ warning: null, majorityBaseline: 70 / 153 });
+  expect(result.transfer!.colourHistogramBaseline!).toBeLessThan(result.metrics!.accuracy);
 });

@@ -5,7 +5,9 @@ import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
 import { trainHead } from '../../shared/head/train-head.ts';
 import { importBackbone } from '../../shared/store/import-backbone.ts';
-import { publishHead, type HeadManifest } from '../../shared/store/head-store.ts';
+import { calibrateHead } from '../../shared/head/calibrate-head.ts';
+import type { Head } from '../../shared/head/head-types.ts';
+import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../../shared/store/head-store.ts';
 import { startTfBackend } from '../../workers/tf-backend.ts';
 import { fixture, fixtureNames } from './fixtures.ts';
 
@@ -43,6 +45,28 @@ export async function publishTrainedHead(options: { seed?: number; now?: Date; l
   const { set } = await embedSplit('train', options.labels);
   const { head } = trainHead(set, { seed: options.seed ?? 7 });
   return publishHead(env.MODELS, head, { backboneId: backbone.id, metrics: null, training: { by: 'worker test' } }, options.now ?? new Date('2026-11-28T11:00:00Z'));
+}
+
+/**
+ * Trains on the packed train split, calibrates on the val split (temperature and thresholds) inside workerd,
+ * and publishes with the given manifest extras; `thresholds` replaces the fitted ones when given.
+ */
+export async function publishCalibratedHead(
+  options: { now?: Date; thresholds?: number[]; backgroundLabel?: string; transfer?: TransferSummary } = {},
+): Promise<{ manifest: HeadManifest; head: Head; calibration: CalibrationSummary }> {
+  const { manifest: backbone } = await importTinyBackbone();
+  const { set } = await embedSplit('train');
+  const { set: val } = await embedSplit('val');
+  const trained = trainHead(set, { seed: 7 }).head;
+  const { head: calibrated, summary } = calibrateHead(trained, val);
+  const head = options.thresholds ? { ...calibrated, thresholds: Float32Array.from(options.thresholds) } : calibrated;
+  const manifest = await publishHead(
+    env.MODELS,
+    head,
+    { backboneId: backbone.id, metrics: null, training: { by: 'worker test' }, calibration: summary, transfer: options.transfer, backgroundLabel: options.backgroundLabel },
+    options.now ?? new Date('2026-11-28T11:00:00Z'),
+  );
+  return { manifest, head, calibration: summary };
 }
 
 export function post(path: string, body: BodyInit | null, contentType?: string): Request {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { embedImage } from '../../shared/embed-image.ts';
 import { BadRequestError, TooLargeError } from '../../shared/errors.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
+import { decide } from '../../shared/head/unknown.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readImageUpload } from '../request-body.ts';
@@ -17,10 +18,21 @@ export function parseTopK(raw: string | undefined, fallback: number): number {
   return value;
 }
 
+/** `?min_score=X`: a number in [0, 1] that replaces the head's per-label thresholds for this request. */
+export function parseMinScore(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new BadRequestError(`min_score must be a number in [0, 1], got ${JSON.stringify(raw)}`, 'invalid_min_score');
+  }
+  return value;
+}
+
 export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const { config, models } = c.var;
   const started = Date.now();
   const topK = parseTopK(c.req.query('top_k'), config.defaultTopK);
+  const minScore = parseMinScore(c.req.query('min_score'));
   const bytes = await readImageUpload(c.req.raw, config.maxImageBytes);
   // Header checks come before any model work, so bad input never waits for (or needs) a model.
   const info = probeImage(bytes);
@@ -34,10 +46,12 @@ export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) 
   const { embedding, timing } = embedImage(bytes, serving.backbone.model, config);
   const headStart = Date.now();
   const probabilities = predictHead(serving.head, embedding, 1);
-  const predictions = rankPredictions(serving.head, probabilities, topK);
+  const ranked = rankPredictions(serving.head, probabilities);
+  const decision = decide(serving.head, ranked, minScore, serving.headManifest.backgroundLabel);
   const done = Date.now();
   return c.json({
-    predictions,
+    ...decision,
+    predictions: ranked.slice(0, topK),
     model: { head: serving.headManifest.version, backbone: serving.backbone.manifest.id },
     timing_ms: { load: loaded - started, ...timing, head: done - headStart, total: done - started },
   });

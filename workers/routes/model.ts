@@ -4,7 +4,9 @@ import type { AppEnv } from '../app-env.ts';
 export const modelRoutes = new Hono<AppEnv>().get('/v1/model', async (c) => {
   const { headManifest, backbone } = await c.var.models.serving();
   const { manifest } = backbone;
+  const warning = headManifest.transfer?.warning;
   return c.json({
+    warnings: warning ? [warning] : [],
     head: headManifest,
     backbone: {
       id: manifest.id,

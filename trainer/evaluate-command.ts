@@ -1,0 +1,143 @@
+/** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
+import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { BadRequestError, NotReadyError } from '../shared/errors.ts';
+import { calibrationReport } from '../shared/head/calibration.ts';
+import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
+import { predictHead, rankPredictions } from '../shared/head/predict-head.ts';
+import { decide } from '../shared/head/unknown.ts';
+import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
+import { getCurrentHeadPointer, loadHead } from '../shared/store/head-store.ts';
+import { embedFolder, toTrainingSet } from './embed-folder.ts';
+import { EmbeddingCache } from './embedding-cache.ts';
+import { readImageFolder } from './image-folder.ts';
+import { openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { renderReportHtml, type EvaluationReport } from './report-html.ts';
+import { startTfBackend } from './tf-backend.ts';
+import { startWebp } from './webp-codec.ts';
+
+export interface EvaluateCommandOptions {
+  data: string;
+  remote: boolean;
+  /** Folder the report goes to (report.json, report.html); created if needed. */
+  out: string;
+  cacheDir?: string;
+  quiet?: boolean;
+  now?: Date;
+  log: (line: string) => void;
+}
+
+export interface EvaluateCommandResult {
+  report: EvaluationReport;
+  jsonPath: string;
+  htmlPath: string;
+}
+
+/**
+ * Loads the head `head/current` points at (and its own backbone), embeds DIR's val split (or all of DIR),
+ * and measures it: the metrics of the served head, calibration, unknown rate, the photos it gets wrong.
+ * @throws NotReadyError when nothing is published, BadRequestError when DIR has labels the head does not know
+ */
+export async function runEvaluateCommand(options: EvaluateCommandOptions): Promise<EvaluateCommandResult> {
+  const { kv, where, close } = await openModelStore({ remote: options.remote });
+  try {
+    const pointer = await getCurrentHeadPointer(kv);
+    if (!pointer) throw new NotReadyError(`no head is published in ${where}: train one with \`npx edgehead train --data DIR\``, 'no_head');
+    const { manifest, head } = await loadHead(kv, pointer.version);
+    const backbone = await loadBackboneBytes(kv, manifest.backboneId);
+    const all = await readImageFolder(options.data);
+    const split = all.some((f) => f.split === 'val') ? 'val' : 'all';
+    const files = split === 'val' ? all.filter((f) => f.split === 'val') : all;
+    const unknownLabels = [...new Set(files.map((f) => f.label))].filter((l) => !head.labels.includes(l));
+    if (unknownLabels.length > 0) {
+      throw new BadRequestError(
+        `${options.data} has label folders the serving head ${manifest.version} does not know: ${unknownLabels.join(', ')} (it knows ${head.labels.join(', ')})`,
+        'unknown_labels',
+      );
+    }
+    await Promise.all([startTfBackend(), startWebp()]);
+    const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
+    try {
+      options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
+      const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), manifest.backboneId, model.spec.embeddingSize);
+      const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet });
+      for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
+      if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');
+      const set = toTrainingSet(examples, head.labels);
+      const metrics = evaluateHead(head, set);
+      const k = head.labels.length;
+      const probabilities = predictHead(head, set.embeddings, examples.length);
+      const uncalibrated = predictHead({ ...head, temperature: 1 }, set.embeddings, examples.length);
+      const calibration = calibrationReport(probabilities, set.labelIndex, k);
+      const out = resolve(options.out);
+      let unknown = 0;
+      let acceptedRight = 0;
+      const misclassified: EvaluationReport['misclassified'] = [];
+      examples.forEach((example, i) => {
+        const ranked = rankPredictions(head, probabilities.subarray(i * k, (i + 1) * k));
+        const decision = decide(head, ranked, undefined, manifest.backgroundLabel);
+        if (decision.label === null) unknown++;
+        else if (decision.label === example.file.label) acceptedRight++;
+        if (ranked[0].label !== example.file.label) {
+          misclassified.push({ name: example.file.name, href: relative(out, example.file.path), label: example.file.label, predicted: ranked[0].label, score: ranked[0].score });
+        }
+      });
+      misclassified.sort((a, b) => b.score - a.score);
+      const now = options.now ?? new Date();
+      const warnings = manifest.transfer?.warning ? [manifest.transfer.warning] : [];
+      const report: EvaluationReport = {
+        createdAt: now.toISOString(),
+        data: options.data,
+        split,
+        head: { version: manifest.version, labels: head.labels, temperature: head.temperature, trainedAt: manifest.trainedAt },
+        backbone: { id: manifest.backboneId, name: backbone.manifest.name },
+        n: examples.length,
+        accuracy: metrics.accuracy,
+        balancedAccuracy: metrics.balancedAccuracy,
+        macroF1: metrics.macroF1,
+        logLoss: metrics.logLoss,
+        ece: calibration.ece,
+        eceUncalibrated: calibrationReport(uncalibrated, set.labelIndex, k).ece,
+        perClass: metrics.perClass,
+        confusion: metrics.confusion,
+        reliability: calibration.bins,
+        unknown: { count: unknown, rate: unknown / examples.length, acceptedAccuracy: unknown < examples.length ? acceptedRight / (examples.length - unknown) : null },
+        misclassified,
+        warnings,
+      };
+      await mkdir(out, { recursive: true });
+      const jsonPath = join(out, 'report.json');
+      const htmlPath = join(out, 'report.html');
+      await writeAtomically(jsonPath, JSON.stringify(report, null, 2) + '\n');
+      await writeAtomically(htmlPath, renderReportHtml(report));
+      if (!options.quiet) options.log(formatMetrics(metrics, head.labels));
+      return { report, jsonPath, htmlPath };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await close();
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, text);
+  await rename(partial, path);
+}
+
+/** The readable summary the CLI prints by default. */
+export function formatEvaluation(r: EvaluationReport, paths: { htmlPath: string; jsonPath: string }): string {
+  const lines = [
+    `head ${r.head.version} on ${r.data} (${r.split === 'val' ? 'val split' : 'all photos'}, ${r.n} photos)`,
+    `accuracy ${r.accuracy.toFixed(4)}  balanced ${r.balancedAccuracy.toFixed(4)}  macro F1 ${r.macroF1.toFixed(4)}`,
+    `ECE ${r.ece.toFixed(4)} (at temperature 1: ${r.eceUncalibrated.toFixed(4)}); temperature ${r.head.temperature.toFixed(3)}`,
+    `unknown ${r.unknown.count}/${r.n}${r.unknown.acceptedAccuracy === null ? '' : `; accuracy of the rest ${r.unknown.acceptedAccuracy.toFixed(4)}`}`,
+    `misclassified ${r.misclassified.length}`,
+    ...r.warnings.map((w) => `WARNING: ${w}`),
+    `report: ${paths.htmlPath} and ${paths.jsonPath}`,
+  ];
+  return lines.join('\n');
+}
