@@ -72,7 +72,7 @@ if (existsSync(notes)) sections.push(readFileSync(notes, 'utf8'));
 // Sections of the previous BENCHMARKS.md that nothing above produced (those other scripts maintain in place,
 // such as "Transfer quality" from `npm run bench:quality`) are carried over unchanged.
 const titleOf = (section: string) => /^## (.*)$/m.exec(section)?.[1];
-const produced = new Set(sections.map(titleOf));
+const produced = new Set<string | undefined>(sections.flatMap((section) => [...section.matchAll(/^## (.*)$/gm)].map((m) => m[1])));
 const previous = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8').split(/\n(?=## )/).slice(1) : [];
 for (const section of previous) if (!produced.has(titleOf(section))) sections.push(section.trimEnd() + '\n');
 writeFileSync(BENCHMARKS, [header, ...sections].join('\n'));
