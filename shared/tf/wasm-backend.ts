@@ -52,19 +52,23 @@ async function instantiateBackendModule(simdModule: WebAssembly.Module): Promise
 /**
  * Registers and selects the `wasm` backend once per isolate or process. A failed start is forgotten,
  * so the next call retries.
- * @param loadSimdModule returns the compiled `tfjs-backend-wasm-simd.wasm`
+ * @param loadSimdModule returns the compiled `tfjs-backend-wasm-simd.wasm` (or, with `simd: false`, the plain
+ *   `tfjs-backend-wasm.wasm`, which only the benchmark uses for comparison)
  * @throws Error when the runtime has no WebAssembly SIMD
  */
-export function startWasmBackend(loadSimdModule: () => WebAssembly.Module | Promise<WebAssembly.Module>): Promise<BackendInfo> {
+export function startWasmBackend(
+  loadSimdModule: () => WebAssembly.Module | Promise<WebAssembly.Module>,
+  options: { simd: boolean } = { simd: true },
+): Promise<BackendInfo> {
   started ??= (async () => {
     const t0 = Date.now();
-    if (!hasWasmSimd()) throw new Error('WebAssembly SIMD is not available in this runtime; edgehead needs it');
+    if (options.simd && !hasWasmSimd()) throw new Error('WebAssembly SIMD is not available in this runtime; edgehead needs it');
     const simdModule = await loadSimdModule();
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', async () => new BackendWasm((await instantiateBackendModule(simdModule)) as never), 3);
     if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js could not start its wasm backend');
     await tf.ready();
-    return { backend: tf.getBackend(), simd: true, threads: 1, initMs: Date.now() - t0 };
+    return { backend: tf.getBackend(), simd: options.simd, threads: 1, initMs: Date.now() - t0 };
   })().catch((error: unknown) => {
     started = undefined;
     throw error;

@@ -38,6 +38,21 @@ describe('POST /v1/classify with a head trained in the test', () => {
     expect(correct / names.length).toBeGreaterThanOrEqual(0.75);
   });
 
+  it('classifies a streamed upload with no declared length exactly like the same bytes with one', async () => {
+    const bytes = fixture('images/cat_720p.jpg');
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 4096) controller.enqueue(bytes.slice(i, i + 4096));
+        controller.close();
+      },
+    });
+    const streamed = post('/v1/classify', stream, 'image/jpeg');
+    expect(streamed.headers.get('content-length')).toBeNull();
+    const a = (await (await fetchWorker(streamed)).json()) as ClassifyBody;
+    const b = (await (await fetchWorker(post('/v1/classify', bytes, 'image/jpeg'))).json()) as ClassifyBody;
+    expect(a.predictions).toEqual(b.predictions);
+  });
+
   it('answers with sorted predictions whose scores sum to 1, the model versions and timings', async () => {
     const response = await fetchWorker(post('/v1/classify', fixture('hymenoptera/val/bees/' + fixtureNames('hymenoptera/val/bees/')[0].split('/')[3]), 'image/jpeg'));
     const body = (await response.json()) as ClassifyBody;

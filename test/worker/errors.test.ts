@@ -55,6 +55,19 @@ describe('errors of /v1/classify (all in the one JSON error shape)', () => {
     expect(message).toContain('4000000');
   });
 
+  it('returns 413 for a streamed upload with no declared length once it passes the byte limit', async () => {
+    const chunk = new Uint8Array(1_000_000);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const request = post('/v1/classify', stream, 'image/jpeg');
+    expect(request.headers.get('content-length')).toBeNull();
+    await expectError(await fetchWorker(request), 413, 'too_large');
+  });
+
   it('returns 413 from the header alone for a 40000x30000 image, naming the size and the limit', async () => {
     const message = await expectError(await fetchWorker(post('/v1/classify', jpegHeaderOnly(40000, 30000), 'image/jpeg')), 413, 'too_many_pixels');
     expect(message).toBe('image is 40000x30000 = 1200.0 MP; the limit is 50.0 MP');

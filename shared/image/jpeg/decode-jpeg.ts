@@ -301,7 +301,16 @@ function decodeScan(
       c.dcPred += reader.receiveExtend(t);
       blk[0] = c.dcPred;
       const ac = c.acTable!;
+      const fast = ac.acFast;
       for (let k = 1; k < 64;) {
+        const f = fast[reader.peek()];
+        if (f !== 0) {
+          reader.skip(f & 15);
+          k += (f >> 4) & 15;
+          blk[ZIGZAG[k]] = f >> 8;
+          k++;
+          continue;
+        }
         const rs = reader.decode(ac);
         const s = rs & 15, r = rs >> 4;
         if (s === 0) {
@@ -391,6 +400,27 @@ function decodeScan(
     };
   }
 
+  const skipAc = (ac: HuffmanTable): void => {
+    const fast = ac.acFast;
+    for (let k = 1; k < 64;) {
+      const f = fast[reader.peek()];
+      if (f !== 0) {
+        reader.skip(f & 15);
+        k += ((f >> 4) & 15) + 1;
+        continue;
+      }
+      const rs = reader.decode(ac);
+      const s = rs & 15, r = rs >> 4;
+      if (s === 0) {
+        if (r < 15) break;
+        k += 16;
+        continue;
+      }
+      reader.bits(s);
+      k += r + 1;
+    }
+  };
+
   const blk = blockBuffer;
   // Dequantisers resolved once per scan rather than per block.
   if (!progressive) for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
@@ -399,9 +429,17 @@ function decodeScan(
       decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
       return;
     }
+    const size = c.idctSize;
+    if (size === 1) {
+      // At 1/8 scale only the DC term is used: the AC codes are decoded to stay in step, but not stored.
+      const t = reader.decode(c.dcTable!);
+      c.dcPred += reader.receiveExtend(t);
+      skipAc(c.acTable!);
+      c.plane[row * c.planeStride + col] = (c.dcPred * c.scanQuant![0]) / 8 + 128;
+      return;
+    }
     blk.fill(0);
     decodeBlock(c, blk, 0);
-    const size = c.idctSize;
     idctBlock(blk, 0, c.scanQuant!, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
   };
 

@@ -1,0 +1,185 @@
+/**
+ * A worker that only the benchmark runs (`bench/wrangler.bench.toml`, under `wrangler dev` on 127.0.0.1).
+ * Each route runs one piece of work `n` times inside workerd and answers when done; the Node driver times
+ * the requests from outside, because workerd's clock does not advance during CPU work. The backend is chosen
+ * per process by the `BENCH_BACKEND` var: `wasm-simd` (what the service ships), `wasm` (no SIMD) or `cpu`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
+import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
+import { createBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
+import { importTflite } from '../../shared/backbone/import-tflite.ts';
+import { embedImage } from '../../shared/embed-image.ts';
+import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
+import type { Head } from '../../shared/head/head-types.ts';
+import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
+import { trainHead, type TrainingSet } from '../../shared/head/train-head.ts';
+import { decodeImage } from '../../shared/image/decode-image.ts';
+import type { RgbImage } from '../../shared/image/image-types.ts';
+import { toModelInput } from '../../shared/image/preprocess.ts';
+import { startWasmBackend } from '../../shared/tf/wasm-backend.ts';
+import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
+
+interface BenchEnv {
+  BENCH_BACKEND: string;
+}
+
+interface State {
+  backend: string;
+  fused: BackboneModel;
+  /** absent with `/setup?layers=0`, so memory figures show the serving path alone */
+  layers?: LayersBaseline;
+  input: Float32Array;
+  head: Head;
+}
+
+const MAX_PIXELS = 50_000_000;
+let state: State | undefined;
+const images = new Map<string, { bytes: Uint8Array; decoded?: RgbImage; input?: Float32Array; embedding?: Float32Array }>();
+const training = new Map<number, { set: TrainingSet; initial: Head }>();
+
+async function startBackend(name: string): Promise<void> {
+  if (name === 'cpu') {
+    await tf.setBackend('cpu');
+    await tf.ready();
+    return;
+  }
+  if (name !== 'wasm-simd' && name !== 'wasm') throw new Error(`BENCH_BACKEND must be wasm-simd, wasm or cpu, got ${name}`);
+  const simd = name === 'wasm-simd';
+  await startWasmBackend(() => (simd ? simdWasmModule : plainWasmModule), { simd });
+}
+
+/** Bytes of the wasm backend's linear memory (it only grows), or 0 on the cpu backend. */
+function wasmHeapBytes(): number {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
+  return backend.wasm?.HEAPU8.buffer.byteLength ?? 0;
+}
+
+function checksum(values: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum;
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not set up yet`);
+  return value;
+}
+
+function modelInput(image: RgbImage, model: BackboneModel): Float32Array {
+  const { spec } = model;
+  return toModelInput(image, { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint });
+}
+
+async function route(request: Request, env: BenchEnv): Promise<unknown> {
+  const url = new URL(request.url);
+  const n = Number(url.searchParams.get('n') ?? '1');
+  switch (url.pathname) {
+    case '/noop':
+      return { ok: true };
+    case '/setup': {
+      await startBackend(env.BENCH_BACKEND);
+      const graph = importTflite(new Uint8Array(await request.arrayBuffer()), { name: url.searchParams.get('name') ?? 'backbone' });
+      state?.fused.dispose();
+      state?.layers?.dispose();
+      const fused = createBackboneModel(graph);
+      const layers = url.searchParams.get('layers') === '0' ? undefined : createLayersBaseline(graph);
+      const { spec } = graph;
+      const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels);
+      for (let i = 0; i < input.length; i++) input[i] = ((i * 7919) % 255) / 127.5 - 1;
+      const labels = ['ants', 'bees'];
+      const headSet = makeSyntheticSet({ counts: [60, 60], embeddingSize: spec.embeddingSize, seed: 5, labels });
+      const head = trainHead(headSet, { seed: 1, maxIterations: 30 }).head;
+      state = { backend: tf.getBackend(), fused, layers, input, head };
+      return { backend: state.backend, spec, wasmHeapBytes: wasmHeapBytes() };
+    }
+    case '/forward': {
+      const s = need(state, 'the model');
+      const variant = url.searchParams.get('variant');
+      const run = variant === 'layers' ? need(s.layers, 'the LayersModel').embed : variant === 'fused' ? s.fused.embed : null;
+      if (!run) throw new Error('variant must be fused or layers');
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += checksum(run(s.input, 1));
+      return { sum, wasmHeapBytes: wasmHeapBytes(), tensors: tf.memory().numTensors };
+    }
+    case '/embedding': {
+      const s = need(state, 'the model');
+      return { fused: Array.from(s.fused.embed(s.input, 1)), layers: Array.from(need(s.layers, 'the LayersModel').embed(s.input, 1)) };
+    }
+    case '/image': {
+      images.set(need(url.searchParams.get('name') ?? undefined, 'name'), { bytes: new Uint8Array(await request.arrayBuffer()) });
+      return { ok: true };
+    }
+    case '/stage': {
+      // One stage of the classify path on a stored image; the inputs of each stage are prepared once,
+      // outside the timed repetitions, by running the stages before it.
+      const s = need(state, 'the model');
+      const image = need(images.get(url.searchParams.get('image') ?? ''), 'that image');
+      const stage = url.searchParams.get('stage');
+      const minSide = Math.max(s.fused.spec.inputHeight, s.fused.spec.inputWidth);
+      image.decoded ??= decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide });
+      image.input ??= modelInput(image.decoded, s.fused);
+      image.embedding ??= s.fused.embed(image.input, 1);
+      let sink = 0;
+      for (let i = 0; i < n; i++) {
+        if (stage === 'decode') sink += decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide }).width;
+        else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
+        else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
+        else if (stage === 'head') sink += JSON.stringify(rankPredictions(s.head, predictHead(s.head, image.embedding, 1), 5)).length;
+        else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS }).embedding[0];
+        else throw new Error('stage must be decode, resize, forward, head or embed');
+      }
+      return { sink, decoded: { width: image.decoded.width, height: image.decoded.height }, wasmHeapBytes: wasmHeapBytes() };
+    }
+    case '/upload': {
+      // Receiving an upload, the two ways a worker can read a body.
+      if (url.searchParams.get('mode') === 'buffer') return { bytes: (await request.arrayBuffer()).byteLength };
+      const reader = request.body!.getReader();
+      let bytes = 0;
+      let chunks = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        chunks++;
+      }
+      return { bytes, chunks };
+    }
+    case '/memory':
+      return { wasmHeapBytes: wasmHeapBytes(), tf: tf.memory() };
+    case '/train-setup': {
+      // Stand-in for the cron job: `size` stored embeddings in 10 classes, and a head trained earlier on a
+      // tenth as many from the same distribution to warm-start from.
+      const size = Number(url.searchParams.get('size'));
+      const d = Number(url.searchParams.get('d') ?? '1280');
+      const counts = (total: number) => Array.from({ length: 10 }, () => total / 10);
+      const set = makeSyntheticSet({ counts: counts(size), embeddingSize: d, seed: 11, structureSeed: 3 });
+      const earlier = makeSyntheticSet({ counts: counts(size / 10), embeddingSize: d, seed: 12, structureSeed: 3 });
+      training.set(size, { set, initial: trainHead(earlier, { seed: 1 }).head });
+      return { ok: true };
+    }
+    case '/train': {
+      const { set, initial } = need(training.get(Number(url.searchParams.get('size'))), 'that training set');
+      const maxEvaluations = Number(url.searchParams.get('maxEvaluations') ?? '100');
+      const result = trainHead(set, { seed: 1, initial, maxEvaluations });
+      const { head, ...rest } = result as unknown as Record<string, unknown>;
+      void head;
+      return rest;
+    }
+    default:
+      return null;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+    try {
+      const body = await route(request, env);
+      if (body === null) return new Response('not found', { status: 404 });
+      return Response.json(body);
+    } catch (error) {
+      return Response.json({ error: String((error as Error).stack ?? error) }, { status: 500 });
+    }
+  },
+};
