@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { getPlatformProxy } from 'wrangler';
+import { encodeEmbedding } from '../shared/examples/embedding-codec.ts';
 import { makeSyntheticSet } from '../shared/head/synthetic-set.ts';
 import { PROJECT_ROOT } from '../trainer/model-store.ts';
 import { readDevVarsToken } from '../trainer/serve-command.ts';
@@ -24,7 +25,7 @@ interface D1Like {
   batch(statements: unknown[]): Promise<unknown>;
 }
 
-/** Stores examples `from..to-1` of one synthetic set straight into D1 (no photos: the job reads only embeddings). */
+/** Stores examples `from..to-1` of one synthetic set straight into D1, in the format the service writes (no photos: the job reads only embeddings). */
 async function storeExamples(state: string, backboneId: string, from: number, to: number): Promise<void> {
   const set = makeSyntheticSet({ counts: Array.from({ length: LABELS }, () => SIZES[SIZES.length - 1] / LABELS), embeddingSize: 1280, seed: 21 });
   const proxy = await getPlatformProxy<{ DB: D1Like }>({ configPath: join(PROJECT_ROOT, 'wrangler.toml'), persist: { path: join(state, 'v3') } });
@@ -42,9 +43,9 @@ async function storeExamples(state: string, backboneId: string, from: number, to
         const id = i.toString(16).padStart(64, '0');
         statements.push(
           proxy.env.DB.prepare(
-            `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, created_at, updated_at)
-             VALUES (?, ?, 'image/jpeg', 1000, 640, 480, ?, ?, ?, ?, ?)`,
-          ).bind(id, set.labels[set.labelIndex[row]], backboneId, new Uint8Array(plain.buffer), new Uint8Array(flipped.buffer), now, now),
+            `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, embedding_q8, embedding_flipped_q8, created_at, updated_at)
+             VALUES (?, ?, 'image/jpeg', 1000, 640, 480, ?, x'', x'', ?, ?, ?, ?)`,
+          ).bind(id, set.labels[set.labelIndex[row]], backboneId, encodeEmbedding(plain), encodeEmbedding(flipped), now, now),
         );
       }
       await proxy.env.DB.batch(statements);

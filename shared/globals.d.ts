@@ -11,6 +11,9 @@ declare class TextDecoder {
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
+/** Base64 of a string of byte-valued characters, and back (throws on other characters). */
+declare function btoa(data: string): string;
+declare function atob(data: string): string;
 declare const console: { log(...args: unknown[]): void; warn(...args: unknown[]): void };
 declare namespace WebAssembly {
   class Module {}

@@ -2,6 +2,7 @@
  * Labelled examples over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256), the run
  * log and the training lease over D1. Implements the core's `ExampleStore`, `RunLog` and `TrainingLease`.
  */
+import { decodeEmbeddingInto, encodeEmbedding, encodedLength } from '../shared/examples/embedding-codec.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { EmbeddedExample, ExampleStore, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
@@ -47,16 +48,42 @@ function toInfo(row: ExampleRow): ExampleInfo {
   };
 }
 
-/** float32 little-endian bytes for a BLOB column (workerd is little-endian, as is every Workers host). */
-function toBlob(values: Float32Array): ArrayBuffer {
-  return values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength) as ArrayBuffer;
+/** Rows from before migration 0002 hold float32 little-endian BLOBs, which D1 hands back as arrays of byte values
+ * (or ArrayBuffers, depending on the path). */
+function legacyBytes(value: unknown): Uint8Array {
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : Uint8Array.from(value as number[]);
 }
 
-/** D1 hands BLOBs back as arrays of byte values (or ArrayBuffers, depending on the path). */
-function fromBlob(value: unknown): Float32Array {
-  const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : Uint8Array.from(value as number[]);
-  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+/** One view of a row into `out` at `offset`: the compact text, or a pre-0002 float32 blob. */
+function readView(compact: string | null, legacy: unknown, out: Float32Array, offset: number): void {
+  if (compact !== null) {
+    decodeEmbeddingInto(compact, out, offset);
+    return;
+  }
+  const bytes = legacyBytes(legacy);
+  out.set(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), offset);
 }
+
+/** Length of a view as stored (compact text or float32 blob). */
+function viewLength(compact: string | null, legacy: unknown): number {
+  return compact !== null ? encodedLength(compact) : legacyBytes(legacy).byteLength / 4;
+}
+
+interface EmbeddingRow {
+  id: string;
+  label: string;
+  embedding_q8: string | null;
+  embedding_flipped_q8: string | null;
+  /** only for rows still in the pre-0002 format */
+  embedding: unknown;
+  embedding_flipped: unknown;
+}
+
+const EMBEDDING_COLUMNS = `id, label, embedding_q8, embedding_flipped_q8,
+  CASE WHEN embedding_q8 IS NULL THEN embedding END AS embedding, CASE WHEN embedding_q8 IS NULL THEN embedding_flipped END AS embedding_flipped`;
+
+/** Pre-0002 rows converted to the compact format per training run at most (each is ~10 KB of byte numbers to read). */
+const LEGACY_BATCH = 500;
 
 /** D1 caps a result at a few MB; embeddings are read in pages of this many rows. */
 const PAGE_ROWS = 200;
@@ -95,10 +122,10 @@ export class D1ExampleStore implements ExampleStore {
     const at = now.toISOString();
     const result = await this.db
       .prepare(
-        `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, embedding_q8, embedding_flipped_q8, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, x'', x'', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       )
-      .bind(example.id, example.label, example.contentType, example.bytes, example.width, example.height, example.backboneId, toBlob(views.plain), toBlob(views.flipped), at, at)
+      .bind(example.id, example.label, example.contentType, example.bytes, example.width, example.height, example.backboneId, encodeEmbedding(views.plain), encodeEmbedding(views.flipped), at, at)
       .run();
     // A concurrent upload of the same photo may have won the insert: then it is the stored one.
     if (result.meta.changes === 0) return { example: await this.require(example.id), created: false };
@@ -157,20 +184,65 @@ export class D1ExampleStore implements ExampleStore {
 
   async setEmbeddings(id: string, backboneId: string, plain: Float32Array, flipped: Float32Array): Promise<void> {
     await this.db
-      .prepare('UPDATE examples SET backbone_id = ?, embedding = ?, embedding_flipped = ? WHERE id = ?')
-      .bind(backboneId, toBlob(plain), toBlob(flipped), id)
+      .prepare(`UPDATE examples SET backbone_id = ?, embedding = x'', embedding_flipped = x'', embedding_q8 = ?, embedding_flipped_q8 = ? WHERE id = ?`)
+      .bind(backboneId, encodeEmbedding(plain), encodeEmbedding(flipped), id)
       .run();
   }
 
+  /** The change counter the database bumps on every insert, relabel and delete (migration 0002), and how many
+   * examples are not embedded with `backboneId` or still in the pre-0002 format: indexed lookups, whatever the number
+   * of examples. */
+  async changeState(backboneId: string): Promise<{ version: number; stale: number; legacy: number }> {
+    const row = await this.db
+      .prepare(
+        `SELECT (SELECT version FROM example_version WHERE id = 0) AS version, (SELECT COUNT(*) FROM examples WHERE backbone_id != ?) AS stale,
+           (SELECT COUNT(*) FROM examples WHERE embedding_q8 IS NULL) AS legacy`,
+      )
+      .bind(backboneId)
+      .first<{ version: number; stale: number; legacy: number }>();
+    return { version: row!.version, stale: row!.stale, legacy: row!.legacy };
+  }
+
+  /** Rewrites up to LEGACY_BATCH pre-0002 rows (float32 blobs) in the compact format, keeping their values
+   * (quantised) and backbone; only where a row is still in the old format, so a concurrent re-embedding wins. */
+  async compactLegacy(): Promise<number> {
+    const { results } = await this.db
+      .prepare('SELECT id, embedding, embedding_flipped FROM examples WHERE embedding_q8 IS NULL ORDER BY id LIMIT ?')
+      .bind(LEGACY_BATCH)
+      .all<{ id: string; embedding: unknown; embedding_flipped: unknown }>();
+    if (results.length === 0) return 0;
+    const statements = results.map((r) => {
+      const [plain, flipped] = [r.embedding, r.embedding_flipped].map((v) => {
+        const out = new Float32Array(viewLength(null, v));
+        readView(null, v, out, 0);
+        return encodeEmbedding(out);
+      });
+      return this.db
+        .prepare(`UPDATE examples SET embedding_q8 = ?, embedding_flipped_q8 = ?, embedding = x'', embedding_flipped = x'' WHERE id = ? AND embedding_q8 IS NULL`)
+        .bind(plain, flipped, r.id);
+    });
+    await this.db.batch(statements);
+    return results.length;
+  }
+
+  /** Pages of PAGE_ROWS rows; each page's views are decoded into one Float32Array (plain and flipped per row). */
   async embeddedExamples(backboneId: string): Promise<EmbeddedExample[]> {
     const out: EmbeddedExample[] = [];
     let after = '';
     for (;;) {
       const { results } = await this.db
-        .prepare('SELECT id, label, embedding, embedding_flipped FROM examples WHERE backbone_id = ? AND id > ? ORDER BY id LIMIT ?')
+        .prepare(`SELECT ${EMBEDDING_COLUMNS} FROM examples WHERE backbone_id = ? AND id > ? ORDER BY id LIMIT ?`)
         .bind(backboneId, after, PAGE_ROWS)
-        .all<{ id: string; label: string; embedding: unknown; embedding_flipped: unknown }>();
-      for (const r of results) out.push({ id: r.id, label: r.label, embedding: fromBlob(r.embedding), flipped: fromBlob(r.embedding_flipped) });
+        .all<EmbeddingRow>();
+      if (results.length === 0) return out;
+      const d = viewLength(results[0].embedding_q8, results[0].embedding);
+      const page = new Float32Array(results.length * 2 * d);
+      results.forEach((r, i) => {
+        if (viewLength(r.embedding_q8, r.embedding) !== d) throw new Error(`example ${r.id} has an embedding of another size than ${d}`);
+        readView(r.embedding_q8, r.embedding, page, i * 2 * d);
+        readView(r.embedding_flipped_q8, r.embedding_flipped, page, (i * 2 + 1) * d);
+        out.push({ id: r.id, label: r.label, embedding: page.subarray(i * 2 * d, (i * 2 + 1) * d), flipped: page.subarray((i * 2 + 1) * d, (i * 2 + 2) * d) });
+      });
       if (results.length < PAGE_ROWS) return out;
       after = results[results.length - 1].id;
     }

@@ -39,6 +39,14 @@ export interface ExampleStore {
   setEmbeddings(id: string, backboneId: string, plain: Float32Array, flipped: Float32Array): Promise<void>;
   /** Every example whose embeddings come from `backboneId`, sorted by id. */
   embeddedExamples(backboneId: string): Promise<EmbeddedExample[]>;
+  /**
+   * Cheap, whatever the number of examples: a counter that every insert, relabel and delete raises (so equal
+   * versions mean the same examples with the same labels), how many examples are not on `backboneId`, and how
+   * many are still stored in an older format.
+   */
+  changeState(backboneId: string): Promise<{ version: number; stale: number; legacy: number }>;
+  /** Converts a bounded batch of examples still stored in an older format (same values); returns how many. */
+  compactLegacy(): Promise<number>;
 }
 
 export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed';
@@ -202,9 +210,9 @@ async function trainAndDecide(
   run.details.backboneId = backboneId;
 
   // 1. Bring examples of another backbone onto this one, a bounded batch per run.
-  const index = await deps.examples.listIndex();
-  const stale = index.filter((e) => e.backboneId !== backboneId);
-  if (stale.length > 0) {
+  let state = await deps.examples.changeState(backboneId);
+  if (state.stale > 0) {
+    const stale = (await deps.examples.listIndex()).filter((e) => e.backboneId !== backboneId);
     const model = await deps.loadBackbone(backboneId);
     for (const example of stale.slice(0, options.reembedBatch)) {
       const bytes = await deps.examples.readOriginal(example.id);
@@ -216,17 +224,20 @@ async function trainAndDecide(
     }
     const left = stale.length - run.reEmbedded;
     if (left > 0) return finish('kept', `re-embedded ${run.reEmbedded} examples onto backbone ${backboneId}; ${left} more to go before training`);
+    state = await deps.examples.changeState(backboneId);
   }
+  if (state.legacy > 0) run.details.compacted = await deps.examples.compactLegacy();
 
-  // 2. Nothing changed since the last decision: done, without loading any model. (Re-embedding onto the
-  // same backbone changes nothing either: the backbone is part of the fingerprint.)
-  const lines = index.map((e) => `${e.id}\t${e.label}`).join('\n');
+  // 2. Nothing changed since the last decision: done, without reading any example or loading any model. The
+  // version is read before the examples, so a change that lands meanwhile makes the next run train again.
+  // (Re-embedding onto the same backbone changes nothing: the backbone is part of the fingerprint.)
   const settings = [backboneId, options.seed, options.maxEvaluations, options.minExamplesPerLabel, options.holdoutPercent, options.alpha ?? DEFAULT_GUARD_ALPHA].join(' ');
-  const fingerprint = await sha256Hex(new TextEncoder().encode(`${settings}\n${lines}`));
+  const fingerprint = await sha256Hex(new TextEncoder().encode(`${settings}\nexamples version ${state.version}`));
   if ((await deps.runs.lastDecidedFingerprint()) === fingerprint) {
     return finish('skipped', 'no new, relabelled or deleted examples since the last decision');
   }
   run.fingerprint = fingerprint;
+  const index = await deps.examples.listIndex();
 
   // 3. Enough examples of every label?
   const counts = new Map<string, number>();

@@ -105,12 +105,12 @@ describe('training runs are safe', () => {
     const v1 = heads.serving as string;
 
     // Examples recorded as embedded by another backbone are re-embedded from their originals in R2.
-    const { results } = await env.DB.prepare('SELECT id, embedding FROM examples ORDER BY id LIMIT 3').all<{ id: string; embedding: number[] }>();
-    await env.DB.prepare(`UPDATE examples SET backbone_id = 'bb-retired', embedding = x'00' WHERE id IN (?, ?, ?)`).bind(...results.map((r) => r.id)).run();
+    const { results } = await env.DB.prepare('SELECT id, embedding_q8 FROM examples ORDER BY id LIMIT 3').all<{ id: string; embedding_q8: string }>();
+    await env.DB.prepare(`UPDATE examples SET backbone_id = 'bb-retired', embedding_q8 = 'q8:AAAAAAAAAAA=' WHERE id IN (?, ?, ?)`).bind(...results.map((r) => r.id)).run();
     const reembed = await runCron();
     expect(reembed).toMatchObject({ status: 'skipped', reEmbedded: 3, backboneForwards: 6 });
-    const after = await env.DB.prepare('SELECT id, embedding, backbone_id FROM examples ORDER BY id LIMIT 3').all<{ id: string; embedding: number[]; backbone_id: string }>();
-    expect(after.results.map((r) => [r.id, r.backbone_id, r.embedding])).toEqual(results.map((r) => [r.id, heads.heads[0].backboneId, r.embedding]));
+    const after = await env.DB.prepare('SELECT id, embedding_q8, backbone_id FROM examples ORDER BY id LIMIT 3').all<{ id: string; embedding_q8: string; backbone_id: string }>();
+    expect(after.results.map((r) => [r.id, r.backbone_id, r.embedding_q8])).toEqual(results.map((r) => [r.id, heads.heads[0].backboneId, r.embedding_q8]));
     // ... and then nothing is left to do: no backbone forward at all.
     expect(await runCron()).toMatchObject({ status: 'skipped', reEmbedded: 0, backboneForwards: 0 });
 
