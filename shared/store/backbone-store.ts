@@ -79,9 +79,8 @@ export async function loadBackboneBytes(kv: KvLike, id: string): Promise<{ manif
   );
   // A single chunk (every backbone under 20 MiB) is used as it is: copying it costs a cold start more than
   // the copy itself, because fresh memory is paid for on first touch.
-  let bytes = chunks[0];
-  if (chunks.length > 1) {
-    bytes = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  if (chunks.length !== 1) {
     let offset = 0;
     for (const chunk of chunks) {
       bytes.set(chunk, offset);
