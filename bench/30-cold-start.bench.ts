@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { PROJECT_ROOT } from '../trainer/model-store.ts';
+import { COLD_STEPS, profileColdSteps } from './lib/cold-profile.ts';
 import { benchImages } from './lib/fixtures.ts';
 import { prepareServiceState, startService } from './lib/service.ts';
 import { table, writeSection } from './lib/section.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { call, measure } from './lib/wrangler-dev.ts';
 
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.COLD_ROUNDS ?? 5);
 const image = benchImages().find((i) => i.name === '1mp.jpg')!;
 const { state } = await prepareServiceState();
 const cold = { cpu: [] as number[], wall: [] as number[] };
@@ -33,7 +34,8 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-// Where the time goes: the same steps in cold Node processes (median of 3 per step).
+// Where the time goes: each step as its own request in fresh workerd isolates, and in cold Node processes.
+const workerdSteps = await profileColdSteps(3);
 const breakdowns = Array.from({ length: 3 }, () =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/lib/cold-breakdown.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })) as Record<string, number>,
 );
@@ -52,17 +54,22 @@ ${table(
 )}
 
 - **Target: cold start < 400 ms: ${coldWall.median < 400 ? 'met' : 'MISSED'}** (median wall ${coldWall.median.toFixed(0)} ms, ${(coldWall.median / 400).toFixed(2)}x the target; CPU ${coldCpu.median.toFixed(0)} ms, ${(coldCpu.median / 400).toFixed(2)}x).
-  The cold request reads the 3.6 MB backbone from local KV, starts the wasm backend, imports the TFLite file,
-  uploads the weights to the wasm heap, runs the first forward and the ordinary decode/resize/head. The same steps
-  in a cold Node process (CPU ms, median of 3 processes; same wasm binary and code):
+  The cold request reads the 3.6 MB backbone from local KV while the wasm backend starts, imports the TFLite file
+  up to the embedding (serving never runs the original classifier, a third of MobileNet's weights), uploads the
+  weights to the wasm heap, runs the first forward and the ordinary decode/resize/head. Profile of those steps
+  inside workerd (each step its own request in a fresh isolate of the bench worker, CPU from /proc minus a no-op
+  request's, median of 3 isolates) and in a cold Node process (median of 3 processes; same wasm binary and code):
 
-${table(['step', 'CPU ms'], breakdown.map(([step, ms]) => [step, ms.toFixed(0)]))}
+${table(['step', 'workerd CPU ms', 'Node CPU ms'], Object.entries(COLD_STEPS).map(([name, what]) => [what, (workerdSteps[name] ?? NaN).toFixed(0), breakdown.find(([step]) => step === what)?.[1].toFixed(0) ?? '-']))}
 
-  The first forward costs several later ones: XNNPACK (inside tfjs-backend-wasm) packs each layer's weights into
-  its own layout on first use, and the wasm code tiers up. Import and upload are the other large parts.
+  The first forward costs several later ones: XNNPACK (inside tfjs-backend-wasm) transposes and packs each layer's
+  weights into fresh wasm memory on first use, and V8 tiers the wasm code up (its background compile threads count
+  here). On this machine fresh memory is expensive in itself: the first write to a page costs ~3-5 ms per MB
+  (filling a new 8.8 MB Float32Array 68-121 ms, rewriting it under 1 ms), so every copy of the weights the cold
+  path makes shows up as tens of milliseconds.
 - How: ${ROUNDS} fresh \`wrangler dev\` processes on one local state; each is probed with a 404 request (isolate up,
   no model or backend loaded), then the Node driver times the first \`POST /v1/classify\` (wall clock, and the
   worker's workerd CPU from /proc) and a third one for comparison. CPU is summed over all workerd threads, V8's
   background compilation of the wasm code included, so it can exceed the wall time.
 `;
-writeSection(import.meta.url, markdown, { cold, warm, nodeBreakdown: Object.fromEntries(breakdown) });
+writeSection(import.meta.url, markdown, { cold, warm, workerdSteps, nodeBreakdown: Object.fromEntries(breakdown) });

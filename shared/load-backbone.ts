@@ -9,11 +9,14 @@ export interface LoadedBackbone {
 }
 
 /**
- * Reads a stored backbone from KV, imports it and builds the executable model on the current tfjs
- * backend. The caller owns the result and disposes it.
+ * Reads a stored backbone from KV, imports it and builds the executable model on the tfjs backend, which
+ * `backendReady` starts (so that start overlaps the KV reads). Only the embedding part is imported: serving
+ * never runs the original classifier, and its weights would cost a third of the import and upload. The
+ * caller owns the result and disposes it.
+ * @throws NotReadyError / InvalidModelError from `loadBackboneBytes` and `importTflite`
  */
-export async function loadStoredBackbone(kv: KvLike, id: string): Promise<LoadedBackbone> {
-  const { manifest, bytes } = await loadBackboneBytes(kv, id);
-  const model = createBackboneModel(importTflite(bytes, { name: manifest.name }));
+export async function loadStoredBackbone(kv: KvLike, id: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedBackbone> {
+  const [{ manifest, bytes }] = await Promise.all([loadBackboneBytes(kv, id), backendReady]);
+  const model = createBackboneModel(importTflite(bytes, { name: manifest.name, embeddingOnly: true }));
   return { manifest, model };
 }

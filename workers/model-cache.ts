@@ -50,10 +50,7 @@ export class ModelCache {
 
   /** A stored backbone by id (cached like the serving one), for embedding examples. */
   backbone(id: string): Promise<LoadedBackbone> {
-    return this.backbones.get(id, async () => {
-      await startTfBackend();
-      return loadStoredBackbone(this.kv, id);
-    });
+    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, startTfBackend()));
   }
 
   /**

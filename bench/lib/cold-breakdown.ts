@@ -23,8 +23,8 @@ const step = (name: string) => {
 };
 await startTfBackend();
 step('start wasm backend');
-const graph = importTflite(bytes, { name: 'backbone' });
-step('import TFLite (parse, dequantize, transpose)');
+const graph = importTflite(bytes, { name: 'backbone', embeddingOnly: true });
+step('import TFLite up to the embedding (parse, dequantize, transpose)');
 const model = createBackboneModel(graph);
 step('upload weights to the wasm heap');
 const input = new Float32Array(224 * 224 * 3).fill(0.1);

@@ -18,6 +18,7 @@ import { trainHead, type TrainingSet } from '../../shared/head/train-head.ts';
 import { decodeImage } from '../../shared/image/decode-image.ts';
 import type { RgbImage } from '../../shared/image/image-types.ts';
 import { toModelInput } from '../../shared/image/preprocess.ts';
+import { sha256Hex } from '../../shared/hash.ts';
 import { startWasmBackend } from '../../shared/tf/wasm-backend.ts';
 import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
 
@@ -37,6 +38,7 @@ interface State {
 const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
 const images = new Map<string, { bytes: Uint8Array; decoded?: RgbImage; input?: Float32Array; embedding?: Float32Array }>();
+const cold: { bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: TrainingSet; initial: Head }>();
 
 async function startBackend(name: string): Promise<void> {
@@ -145,6 +147,21 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
         chunks++;
       }
       return { bytes, chunks };
+    }
+    case '/cold-step': {
+      // One step of a cold start at a time, in a fresh isolate, so the driver can split workerd's CPU by step.
+      const step = url.searchParams.get('step');
+      if (step === 'backend') await startBackend(env.BENCH_BACKEND);
+      else if (step === 'bytes') cold.bytes = new Uint8Array(await request.arrayBuffer());
+      else if (step === 'sha256') await sha256Hex(need(cold.bytes, 'the bytes'));
+      else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
+      else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
+      else if (step === 'forward') {
+        const { spec } = need(cold.model, 'the model');
+        const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels).fill(0.1);
+        return { sum: checksum(cold.model!.embed(input, 1)) };
+      } else throw new Error('step must be backend, bytes, sha256, import, upload or forward');
+      return { ok: true };
     }
     case '/memory':
       return { wasmHeapBytes: wasmHeapBytes(), tf: tf.memory() };

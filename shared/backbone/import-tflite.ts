@@ -18,6 +18,12 @@ const SUPPORTED_OPS =
 export interface ImportTfliteOptions {
   /** name for the spec; defaults to the file's metadata name, then its description, then "tflite-backbone" */
   name?: string;
+  /**
+   * Stop at the embedding: the original classifier after the global pool is neither checked nor dequantized,
+   * and the graph comes back with `classifier: []`, `output: null` and `spec.classifierClasses: null`. For
+   * serving, which only embeds: MobileNet's classifier holds a third of its weights.
+   */
+  embeddingOnly?: boolean;
 }
 
 function product(shape: readonly number[]): number {
@@ -316,6 +322,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
 
   graph.operators.forEach((op, i) => {
     const inClassifier = i > embeddingOp;
+    if (inClassifier && options.embeddingOnly) return;
     const target = inClassifier ? classifier : layers;
     const what = `operator ${i} (${op.opName})`;
     const out = op.outputs[0];

@@ -70,15 +70,24 @@ export function getBackboneManifest(kv: KvLike, id: string): Promise<BackboneMan
 export async function loadBackboneBytes(kv: KvLike, id: string): Promise<{ manifest: BackboneManifest; bytes: Uint8Array }> {
   const manifest = await getBackboneManifest(kv, id);
   if (!manifest) throw new NotReadyError(`backbone ${id} is not stored; import it with \`npx edgehead backbone import PATH\``, 'no_backbone');
-  const bytes = new Uint8Array(manifest.bytes);
-  let offset = 0;
-  for (let index = 0; index < manifest.chunks; index++) {
-    const chunk = await kv.get(modelKeys.backboneChunk(id, index), 'arrayBuffer');
-    if (!chunk) throw new InvalidModelError(`backbone ${id} is missing chunk ${index} of ${manifest.chunks}`, 'corrupt_backbone');
-    bytes.set(new Uint8Array(chunk), offset);
-    offset += chunk.byteLength;
+  const chunks = await Promise.all(
+    Array.from({ length: manifest.chunks }, async (_, index) => {
+      const chunk = await kv.get(modelKeys.backboneChunk(id, index), 'arrayBuffer');
+      if (!chunk) throw new InvalidModelError(`backbone ${id} is missing chunk ${index} of ${manifest.chunks}`, 'corrupt_backbone');
+      return new Uint8Array(chunk);
+    }),
+  );
+  // A single chunk (every backbone under 20 MiB) is used as it is: copying it costs a cold start more than
+  // the copy itself, because fresh memory is paid for on first touch.
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  if (chunks.length !== 1) {
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
   }
-  if (offset !== manifest.bytes || (await sha256Hex(bytes)) !== manifest.sourceSha256) {
+  if (bytes.length !== manifest.bytes || (await sha256Hex(bytes)) !== manifest.sourceSha256) {
     throw new InvalidModelError(`backbone ${id} does not match its manifest's sha256`, 'corrupt_backbone');
   }
   return { manifest, bytes };

@@ -270,6 +270,26 @@ describe('createBackboneModel', () => {
       expect(() => model.embed(a, 1)).toThrow(/disposed/);
     });
 
+    it('imports only up to the embedding with embeddingOnly, embedding exactly as the full import does', () => {
+      const bytes = fixture('mobilenet_v1_0.25_128_quant.tflite');
+      const partial = importTflite(bytes, { embeddingOnly: true });
+      expect(partial.classifier).toEqual([]);
+      expect(partial.output).toBeNull();
+      expect(partial.spec).toEqual({ ...graph.spec, classifierClasses: null });
+      expect(partial.layers).toHaveLength(graph.layers.length);
+      expect(graph.classifier.length).toBeGreaterThan(0);
+      const full = createBackboneModel(graph);
+      const served = createBackboneModel(partial);
+      try {
+        const pixels = single('cat_720p.jpg');
+        expect(served.embed(pixels, 1)).toEqual(full.embed(pixels, 1));
+        expect(() => served.classify(pixels, 1)).toThrow(/no classifier/);
+      } finally {
+        full.dispose();
+        served.dispose();
+      }
+    });
+
     it('gives class probabilities that sum to 1 and rejects a wrongly sized input', () => {
       const model = createBackboneModel(graph);
       try {

@@ -25,6 +25,17 @@ describe('backbone artifacts in real local KV (25 MiB value limit)', () => {
     expect(await sha256Hex(back.bytes)).toBe(sha256);
   });
 
+  it('reads a one-chunk backbone back byte for byte, and refuses one whose manifest names a chunk that is not stored or none', async () => {
+    const { blob, sha256 } = await bigBlob(5000);
+    const manifest = await storeBackbone(env.MODELS, blob, { name: 'one', format: 'tflite', sourceSha256: sha256, source: 'test', licence: 'test', spec, importedAt: '2026-11-28T00:00:00Z' });
+    expect(manifest.chunks).toBe(1);
+    expect((await loadBackboneBytes(env.MODELS, manifest.id)).bytes).toEqual(blob);
+    await env.MODELS.put(modelKeys.backboneManifest(manifest.id), JSON.stringify({ ...manifest, chunks: 2 }));
+    await expect(loadBackboneBytes(env.MODELS, manifest.id)).rejects.toThrow(/missing chunk 1 of 2/);
+    await env.MODELS.put(modelKeys.backboneManifest(manifest.id), JSON.stringify({ ...manifest, chunks: 0 }));
+    await expect(loadBackboneBytes(env.MODELS, manifest.id)).rejects.toThrow(/does not match its manifest's sha256/);
+  });
+
   it('refuses a backbone whose stored bytes no longer match the manifest, and reports a missing one as 503', async () => {
     const { blob, sha256 } = await bigBlob(1000);
     const manifest = await storeBackbone(env.MODELS, blob, { name: 'small', format: 'tflite', sourceSha256: sha256, source: 'test', licence: 'test', spec, importedAt: '2026-11-28T00:00:00Z' });
