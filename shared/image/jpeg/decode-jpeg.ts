@@ -4,18 +4,12 @@ import { unsupportedJpegProcess } from '../probe-image.ts';
 import { BitReader, buildHuffmanTable, type HuffmanTable } from './huffman.ts';
 import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
 import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
+import { decodeSequentialScan, ZIGZAG, type ScanComponent } from './sequential-scan.ts';
 
 /** 1/1, 1/2, 1/4 or 1/8: the output is ceil(width / scale) x ceil(height / scale). */
 export type JpegScale = 1 | 2 | 4 | 8;
 
-/** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
-const ZIGZAG = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
-  54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
-]);
-
-interface Component {
+interface Component extends ScanComponent {
   id: number;
   h: number;
   v: number;
@@ -248,7 +242,6 @@ function colourTransform(components: Component[], adobe: number, jfif: boolean):
   return adobe >= 0 ? 'cmyk-inverted' : 'cmyk';
 }
 
-const blockBuffer = new Int32Array(64);
 const preparedCache = new WeakMap<Uint16Array, Float32Array[]>();
 
 function prepared(quant: (Uint16Array | undefined)[], index: number, size: IdctSize): Float32Array {
@@ -290,40 +283,16 @@ function decodeScan(
       throw new UndecodableImageError('corrupt JPEG: scan uses a Huffman table that was not defined');
     }
   }
+  if (!progressive) {
+    for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
+    return decodeSequentialScan(bytes, start, comps, frame.mcusPerLine, frame.mcusPerColumn, restartInterval);
+  }
   const reader = new BitReader(bytes, start);
   let eobrun = 0;
 
-  // One function per kind of scan; each decodes one block given the offset of its coefficients.
-  let decodeBlock: (c: Component, coefs: Int16Array | Int32Array, off: number) => void;
-  if (!progressive) {
-    decodeBlock = (c, blk) => {
-      const t = reader.decode(c.dcTable!);
-      c.dcPred += reader.receiveExtend(t);
-      blk[0] = c.dcPred;
-      const ac = c.acTable!;
-      const fast = ac.acFast;
-      for (let k = 1; k < 64;) {
-        const f = fast[reader.peek()];
-        if (f !== 0) {
-          reader.skip(f & 15);
-          k += (f >> 4) & 15;
-          blk[ZIGZAG[k]] = f >> 8;
-          k++;
-          continue;
-        }
-        const rs = reader.decode(ac);
-        const s = rs & 15, r = rs >> 4;
-        if (s === 0) {
-          if (r < 15) break;
-          k += 16;
-          continue;
-        }
-        k += r;
-        blk[ZIGZAG[k]] = reader.receiveExtend(s);
-        k++;
-      }
-    };
-  } else if (ss === 0) {
+  // One function per kind of progressive scan; each decodes one block given the offset of its coefficients.
+  let decodeBlock: (c: Component, coefs: Int16Array, off: number) => void;
+  if (ss === 0) {
     decodeBlock = ah === 0
       ? (c, coefs, off) => {
         const t = reader.decode(c.dcTable!);
@@ -400,47 +369,8 @@ function decodeScan(
     };
   }
 
-  const skipAc = (ac: HuffmanTable): void => {
-    const fast = ac.acFast;
-    for (let k = 1; k < 64;) {
-      const f = fast[reader.peek()];
-      if (f !== 0) {
-        reader.skip(f & 15);
-        k += ((f >> 4) & 15) + 1;
-        continue;
-      }
-      const rs = reader.decode(ac);
-      const s = rs & 15, r = rs >> 4;
-      if (s === 0) {
-        if (r < 15) break;
-        k += 16;
-        continue;
-      }
-      reader.bits(s);
-      k += r + 1;
-    }
-  };
-
-  const blk = blockBuffer;
-  // Dequantisers resolved once per scan rather than per block.
-  if (!progressive) for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
   const visit = (c: Component, row: number, col: number): void => {
-    if (progressive) {
-      decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
-      return;
-    }
-    const size = c.idctSize;
-    if (size === 1) {
-      // At 1/8 scale only the DC term is used: the AC codes are decoded to stay in step, but not stored.
-      const t = reader.decode(c.dcTable!);
-      c.dcPred += reader.receiveExtend(t);
-      skipAc(c.acTable!);
-      c.plane[row * c.planeStride + col] = (c.dcPred * c.scanQuant![0]) / 8 + 128;
-      return;
-    }
-    blk.fill(0);
-    decodeBlock(c, blk, 0);
-    idctBlock(blk, 0, c.scanQuant!, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+    decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
   };
 
   let mcu = 0;
