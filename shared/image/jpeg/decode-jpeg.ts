@@ -58,6 +58,28 @@ interface Frame {
  * UndecodableImageError for truncated or corrupt data.
  */
 export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Array; width: number; height: number } {
+  const { planes, width, height, transform } = decodeJpegPlanes(bytes, scale);
+  return { data: convertToRgb(planes, width, height, transform), width, height };
+}
+
+/** A JPEG decoded to its component planes, before upsampling and colour conversion. */
+export interface JpegPlanes {
+  /** Pixel size at the decoded scale: ceil(stored width / scale) x ceil(stored height / scale). */
+  width: number;
+  height: number;
+  /** One plane per component; `upH` x `upV` pixels share each sample. */
+  planes: PlaneSet;
+  transform: ColourTransform;
+}
+
+/**
+ * Decodes a JPEG as {@link decodeJpeg} does, but stops before upsampling and colour conversion.
+ * With `compactChroma`, subsampled components are transformed at their own resolution (each sample then
+ * covers `upH` x `upV` output pixels) instead of with a larger IDCT at the luma resolution: a quarter of
+ * the chroma work for 4:2:0, for callers that average the planes down anyway.
+ * Throws as {@link decodeJpeg}.
+ */
+export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: { compactChroma?: boolean } = {}): JpegPlanes {
   const quant: (Uint16Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
   const acTables: (HuffmanTable | undefined)[] = [];
@@ -134,7 +156,7 @@ export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Ar
         break;
       case 0xc0: case 0xc1: case 0xc2: {
         if (frame) throw new UnsupportedMediaError(`JPEG with more than one frame is not supported; ${ACCEPTED_TYPES}`);
-        frame = readFrame(bytes, seg, end, marker === 0xc2, scale);
+        frame = readFrame(bytes, seg, end, marker === 0xc2, scale, options.compactChroma === true);
         break;
       }
       case 0xda: { // SOS
@@ -177,10 +199,10 @@ export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Ar
   const width = Math.ceil(frame.width / scale);
   const height = Math.ceil(frame.height / scale);
   const planes: PlaneSet = frame.components.map((c) => ({ data: c.plane, stride: c.planeStride, upH: c.upH, upV: c.upV }));
-  return { data: convertToRgb(planes, width, height, transform), width, height };
+  return { planes, width, height, transform };
 }
 
-function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale): Frame {
+function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale, compactChroma: boolean): Frame {
   const precision = bytes[seg];
   if (precision !== 8) throw new UnsupportedMediaError(`${precision}-bit JPEG is not supported; ${ACCEPTED_TYPES}`);
   const height = (bytes[seg + 1] << 8) | bytes[seg + 2];
@@ -209,7 +231,7 @@ function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boo
     }
     const rh = hMax / r.h, rv = vMax / r.v;
     // A subsampled component can use a larger IDCT than the luma one and need less upsampling afterwards.
-    const idctSize = Math.min(8, out * Math.min(rh, rv)) as IdctSize;
+    const idctSize = (compactChroma ? out : Math.min(8, out * Math.min(rh, rv))) as IdctSize;
     const blocksPerLineAlloc = mcusPerLine * r.h;
     const blocksPerColumnAlloc = mcusPerColumn * r.v;
     const planeStride = blocksPerLineAlloc * idctSize;
