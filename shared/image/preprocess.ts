@@ -159,63 +159,90 @@ function planeWeights(boxes: { lo: Float64Array; hi: Float64Array; f: number }, 
   return { start, count, weights, maxTaps };
 }
 
-/**
- * Separable resize of one 8-bit plane: rows by `wy`, columns by `wx`; returns wy-length x wx-length floats.
- * The taps are unrolled for the common counts (an area average shrinking by less than 2 covers 2 or 3
- * source samples), which is most of the time of the planar path.
- */
-function resizePlane(data: Uint8ClampedArray, stride: number, wx: AxisWeights, wy: AxisWeights): Float32Array {
-  const nA = wx.start.length, nB = wy.start.length;
+/** One plane being resized a row at a time: its samples, its two axes' weights and a scratch row. */
+interface PlaneResize {
+  data: Uint8ClampedArray;
+  stride: number;
+  wx: AxisWeights;
+  wy: AxisWeights;
+  /** Per output column, its first tap relative to `x0`. */
+  starts: Int32Array;
+  x0: number;
+  span: number;
+  row: Float64Array;
+}
+
+function planeResize(data: Uint8ClampedArray, stride: number, wx: AxisWeights, wy: AxisWeights): PlaneResize {
+  const nA = wx.start.length;
   let x0 = Infinity, x1 = 0;
   for (let a = 0; a < nA; a++) {
     x0 = Math.min(x0, wx.start[a]);
     x1 = Math.max(x1, wx.start[a] + wx.count[a]);
   }
-  const span = x1 - x0;
-  const taps = wx.maxTaps;
-  // Zero weights pad every column to `taps` taps; the row has that many zeros past its end for them.
-  const row = new Float64Array(span + taps);
-  const out = new Float32Array(nA * nB);
-  const ww = wx.weights, wstart = wx.start;
-  for (let b = 0; b < nB; b++) {
-    // Vertical pass over the needed columns only.
-    const n = wy.count[b], wb = b * wy.maxTaps;
-    const s0 = wy.start[b] * stride + x0;
-    if (n === 2) {
-      const w0 = wy.weights[wb], w1 = wy.weights[wb + 1], s1 = s0 + stride;
-      for (let j = 0; j < span; j++) row[j] = w0 * data[s0 + j] + w1 * data[s1 + j];
-    } else if (n === 3) {
-      const w0 = wy.weights[wb], w1 = wy.weights[wb + 1], w2 = wy.weights[wb + 2], s1 = s0 + stride, s2 = s1 + stride;
-      for (let j = 0; j < span; j++) row[j] = w0 * data[s0 + j] + w1 * data[s1 + j] + w2 * data[s2 + j];
-    } else {
-      row.fill(0, 0, span);
-      for (let k = 0; k < n; k++) {
-        const weight = wy.weights[wb + k], sk = s0 + k * stride;
-        for (let j = 0; j < span; j++) row[j] += weight * data[sk + j];
-      }
-    }
-    // Horizontal pass from the accumulated row.
-    const o = b * nA;
-    if (taps === 2) {
-      for (let a = 0, wa = 0; a < nA; a++, wa += 2) {
-        const j = wstart[a] - x0;
-        out[o + a] = ww[wa] * row[j] + ww[wa + 1] * row[j + 1];
-      }
-    } else if (taps === 3) {
-      for (let a = 0, wa = 0; a < nA; a++, wa += 3) {
-        const j = wstart[a] - x0;
-        out[o + a] = ww[wa] * row[j] + ww[wa + 1] * row[j + 1] + ww[wa + 2] * row[j + 2];
-      }
-    } else {
-      for (let a = 0, wa = 0; a < nA; a++, wa += taps) {
-        const j = wstart[a] - x0;
-        let sum = 0;
-        for (let k = 0; k < taps; k++) sum += ww[wa + k] * row[j + k];
-        out[o + a] = sum;
-      }
-    }
+  const starts = new Int32Array(nA);
+  for (let a = 0; a < nA; a++) starts[a] = wx.start[a] - x0;
+  // Zero weights pad every column to `maxTaps` taps; the row has that many zeros past its end for them.
+  return { data, stride, wx, wy, starts, x0, span: x1 - x0, row: new Float64Array(x1 - x0 + wx.maxTaps) };
+}
+
+/**
+ * Output row `b` of a separable resize of one 8-bit plane into `dst` (one value per output column):
+ * the needed source rows by `wy` over the needed columns only, then the columns by `wx`. The taps are
+ * unrolled for the common counts (an area average shrinking by less than 2 covers 2 or 3 source samples),
+ * each count in a function of its own so that each stays monomorphic and is optimised early rather than
+ * deoptimised by the branches a first call did not take.
+ */
+function resizeRow(p: PlaneResize, b: number, dst: Float64Array): void {
+  const { data, stride, wy, row, span } = p;
+  const n = wy.count[b], wb = b * wy.maxTaps;
+  const s0 = wy.start[b] * stride + p.x0;
+  if (n === 2) rows2(data, s0, s0 + stride, wy.weights[wb], wy.weights[wb + 1], row, span);
+  else if (n === 3) rows3(data, s0, stride, wy.weights[wb], wy.weights[wb + 1], wy.weights[wb + 2], row, span);
+  else rowsN(data, s0, stride, wy.weights, wb, n, row, span);
+  const taps = p.wx.maxTaps;
+  if (taps === 2) columns2(row, p.starts, p.wx.weights, dst);
+  else if (taps === 3) columns3(row, p.starts, p.wx.weights, dst);
+  else columnsN(row, p.starts, p.wx.weights, taps, dst);
+}
+
+function rows2(data: Uint8ClampedArray, s0: number, s1: number, w0: number, w1: number, row: Float64Array, span: number): void {
+  for (let j = 0; j < span; j++) row[j] = w0 * data[s0 + j] + w1 * data[s1 + j];
+}
+
+function rows3(data: Uint8ClampedArray, s0: number, stride: number, w0: number, w1: number, w2: number, row: Float64Array, span: number): void {
+  const s1 = s0 + stride, s2 = s1 + stride;
+  for (let j = 0; j < span; j++) row[j] = w0 * data[s0 + j] + w1 * data[s1 + j] + w2 * data[s2 + j];
+}
+
+function rowsN(data: Uint8ClampedArray, s0: number, stride: number, weights: Float32Array, wb: number, n: number, row: Float64Array, span: number): void {
+  row.fill(0, 0, span);
+  for (let k = 0; k < n; k++) {
+    const weight = weights[wb + k], sk = s0 + k * stride;
+    for (let j = 0; j < span; j++) row[j] += weight * data[sk + j];
   }
-  return out;
+}
+
+function columns2(row: Float64Array, starts: Int32Array, w: Float32Array, out: Float64Array): void {
+  for (let a = 0, wa = 0; a < starts.length; a++, wa += 2) {
+    const j = starts[a];
+    out[a] = w[wa] * row[j] + w[wa + 1] * row[j + 1];
+  }
+}
+
+function columns3(row: Float64Array, starts: Int32Array, w: Float32Array, out: Float64Array): void {
+  for (let a = 0, wa = 0; a < starts.length; a++, wa += 3) {
+    const j = starts[a];
+    out[a] = w[wa] * row[j] + w[wa + 1] * row[j + 1] + w[wa + 2] * row[j + 2];
+  }
+}
+
+function columnsN(row: Float64Array, starts: Int32Array, w: Float32Array, taps: number, out: Float64Array): void {
+  for (let a = 0, wa = 0; a < starts.length; a++, wa += taps) {
+    const j = starts[a];
+    let sum = 0;
+    for (let k = 0; k < taps; k++) sum += w[wa + k] * row[j + k];
+    out[a] = sum;
+  }
 }
 
 /**
@@ -253,34 +280,46 @@ export function planesToModelInput(
   const boxesY = areaBoxes(h, rh, Math.floor((rh - th) / 2), th, revY);
   // The stored x axis is the upright x axis unless the orientation transposes.
   const storedX = swap ? boxesY : boxesX, storedY = swap ? boxesX : boxesY;
-  const resized = jpeg.planes.map((p) => {
+  const planes = jpeg.planes.map((p) => {
     const samplesX = Math.ceil(jpeg.width / p.upH), samplesY = Math.ceil(jpeg.height / p.upV);
-    return resizePlane(p.data, p.stride, planeWeights(storedX, p.upH, samplesX), planeWeights(storedY, p.upV, samplesY));
+    return planeResize(p.data, p.stride, planeWeights(storedX, p.upH, samplesX), planeWeights(storedY, p.upV, samplesY));
   });
   const out = new Float32Array(th * tw * 3);
-  const p0 = resized[0], p1 = resized[resized.length === 3 ? 1 : 0], p2 = resized[resized.length === 3 ? 2 : 0];
+  // Resized rows run along the stored x axis: along the output's rows, or down its columns when transposed.
+  const nA = swap ? th : tw, nB = swap ? tw : th;
+  const rows = planes.map(() => new Float64Array(nA));
+  const r0 = rows[0], r1 = rows[rows.length === 3 ? 1 : 0], r2 = rows[rows.length === 3 ? 2 : 0];
   const ycc = jpeg.transform === 'ycbcr';
-  // Resized planes are indexed [stored-y output][stored-x output]; transposed orientations swap the two.
-  const stepX = swap ? th : 1, stepY = swap ? 1 : tw;
-  let o = 0;
-  for (let y = 0; y < th; y++) {
-    for (let x = 0, i = y * stepY; x < tw; x++, o += 3, i += stepX) {
-      let r = p0[i], g = p1[i], b = p2[i];
-      if (ycc) {
-        const l = r, cb = g - 128, cr = b - 128;
-        r = l + 1.402 * cr;
-        g = l - 0.344136286 * cb - 0.714136286 * cr;
-        b = l + 1.772 * cb;
-        r = r < 0 ? 0 : r > 255 ? 255 : r;
-        g = g < 0 ? 0 : g > 255 ? 255 : g;
-        b = b < 0 ? 0 : b > 255 ? 255 : b;
-      }
-      out[o] = (r - pixelZeroPoint) * pixelScale;
-      out[o + 1] = (g - pixelZeroPoint) * pixelScale;
-      out[o + 2] = (b - pixelZeroPoint) * pixelScale;
-    }
+  const step = swap ? tw * 3 : 3;
+  for (let b = 0; b < nB; b++) {
+    for (let c = 0; c < planes.length; c++) resizeRow(planes[c], b, rows[c]);
+    const o = swap ? b * 3 : b * tw * 3;
+    if (ycc) ycbcrRow(r0, r1, r2, out, o, step, pixelScale, pixelZeroPoint);
+    else rgbRow(r0, r1, r2, out, o, step, pixelScale, pixelZeroPoint);
   }
   return out;
+}
+
+/** One resized row of JFIF YCbCr (BT.601 full range) to normalised RGB at `out[o]`, `step` apart, clipped to 0..255 first. */
+function ycbcrRow(py: Float64Array, pcb: Float64Array, pcr: Float64Array, out: Float32Array, o: number, step: number, scale: number, zero: number): void {
+  for (let a = 0; a < py.length; a++, o += step) {
+    const l = py[a], cb = pcb[a] - 128, cr = pcr[a] - 128;
+    const r = l + 1.402 * cr;
+    const g = l - 0.344136286 * cb - 0.714136286 * cr;
+    const b = l + 1.772 * cb;
+    out[o] = ((r < 0 ? 0 : r > 255 ? 255 : r) - zero) * scale;
+    out[o + 1] = ((g < 0 ? 0 : g > 255 ? 255 : g) - zero) * scale;
+    out[o + 2] = ((b < 0 ? 0 : b > 255 ? 255 : b) - zero) * scale;
+  }
+}
+
+/** One resized row already in R, G, B (or one grey row passed three times), normalised. */
+function rgbRow(p0: Float64Array, p1: Float64Array, p2: Float64Array, out: Float32Array, o: number, step: number, scale: number, zero: number): void {
+  for (let a = 0; a < p0.length; a++, o += step) {
+    out[o] = (p0[a] - zero) * scale;
+    out[o + 1] = (p1[a] - zero) * scale;
+    out[o + 2] = (p2[a] - zero) * scale;
+  }
 }
 
 /**

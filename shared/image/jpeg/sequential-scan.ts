@@ -37,8 +37,9 @@ const USED: Record<IdctSize, Uint8Array> = {
 
 /**
  * Upper bound on the bytes one MCU can consume (10 blocks of 64 codes of 16 bits plus 11 magnitude bits),
- * plus the 4 bytes of one 32-bit read: this much zero padding after the data keeps every read in bounds
- * between two overrun checks.
+ * plus the 4 bytes of one 32-bit read: this much padding after the data keeps every read in bounds
+ * between two overrun checks. Its content does not matter: a block that reaches into it has consumed bits
+ * past the end, which the next check turns into an error.
  */
 const PAD = 10 * 64 * 4 + 8;
 
@@ -54,9 +55,18 @@ interface CleanScan {
   next: number;
 }
 
+/**
+ * Reused between scans up to this size: fresh memory is slow to touch the first time (page faults), and
+ * the copy never outlives its scan. Larger scans get a buffer of their own, so nothing big stays pinned.
+ */
+const REUSED_BYTES = 4 << 20;
+let reused = new Uint8Array(0);
+
 function cleanScan(bytes: Uint8Array, start: number): CleanScan {
   const n = bytes.length;
-  const data = new Uint8Array(n - start + PAD);
+  const size = n - start + PAD;
+  if (size <= REUSED_BYTES && reused.length < size) reused = new Uint8Array(Math.min(REUSED_BYTES, Math.max(size, reused.length * 2)));
+  const data = size <= REUSED_BYTES ? reused : new Uint8Array(size);
   const starts = [0];
   const ends: number[] = [];
   let o = 0;
