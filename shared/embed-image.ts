@@ -3,6 +3,20 @@ import { augmentedView, type AugmentedView } from './image/augment.ts';
 import { decodeForModel, decodeImage } from './image/decode-image.ts';
 import { modelInputFrom, toModelInput } from './image/preprocess.ts';
 
+/**
+ * The model input, reused from call to call: `embed` copies it into a tensor before returning, and the
+ * first touch of fresh memory costs milliseconds here (page faults), which a reused buffer pays once.
+ */
+let inputScratch = new Float32Array(0);
+
+/** JPEG planes, reused the same way: each call turns them into the model input before it returns. */
+const planeScratch: Uint8ClampedArray[] = [];
+
+function inputBuffer(length: number): Float32Array {
+  if (inputScratch.length < length) inputScratch = new Float32Array(length);
+  return inputScratch.subarray(0, length);
+}
+
 export interface EmbedTiming {
   decode: number;
   resize: number;
@@ -27,9 +41,9 @@ export function embedImage(
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
   // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: target.height, width: target.width });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: target.height, width: target.width, reuse: planeScratch });
   const t1 = clock();
-  const input = modelInputFrom(image, target);
+  const input = modelInputFrom(image, target, { out: inputBuffer(target.height * target.width * 3) });
   const t2 = clock();
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
@@ -49,11 +63,11 @@ export function embedImageViews(
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: size.height, width: size.width });
-  const plain = modelInputFrom(image, size);
-  const input = new Float32Array(plain.length * 2);
-  input.set(plain, 0);
-  input.set(modelInputFrom(image, size, { mirror: true }), plain.length);
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: size.height, width: size.width, reuse: planeScratch });
+  const length = size.height * size.width * 3;
+  const input = inputBuffer(length * 2);
+  modelInputFrom(image, size, { out: input.subarray(0, length) });
+  modelInputFrom(image, size, { mirror: true, out: input.subarray(length) });
   const both = backbone.embed(input, 2);
   const d = spec.embeddingSize;
   return { plain: both.slice(0, d), flipped: both.slice(d, 2 * d) };

@@ -61,17 +61,20 @@ export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; so
  * Decodes an image for {@link modelInputFrom} with a `height` x `width` target: as {@link decodeImage}
  * with `minSide = max(height, width)`, except that a greyscale or YCbCr JPEG that is shrunk to the target
  * stays as its component planes (chroma at its own resolution), so the resize can run on the planes and
- * colour conversion on the target's pixels only.
+ * colour conversion on the target's pixels only. With `reuse`, the planes are only valid until the next
+ * call with the same array (see decodeJpegPlanes).
  * Throws as {@link decodeImage}.
  */
-export function decodeForModel(bytes: Uint8Array, options: { maxPixels: number; height: number; width: number }): ModelImage {
+export function decodeForModel(
+  bytes: Uint8Array, options: { maxPixels: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+): ModelImage {
   const minSide = Math.max(options.height, options.width);
   const info = probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
     return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
-  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true });
+  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse });
   const source = { jpeg, orientation: info.orientation };
   if (planarInputSupported(source, options)) return { kind: 'planar', source };
   const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);

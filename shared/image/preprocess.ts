@@ -263,11 +263,13 @@ export function planarInputSupported(source: PlanarSource, target: { height: num
  * chroma is never upsampled) and colour-converted only at the target size, so no full-size RGB image is
  * ever made. Differs from converting first by rounding only: the conversion is affine except where it
  * clips, and the result is not rounded to bytes before the resize.
- * Requires {@link planarInputSupported}. Returns HWC float32 of length height*width*3.
+ * Requires {@link planarInputSupported}. Returns HWC float32 of length height*width*3: `out` when given
+ * (filled completely), so a caller can reuse one buffer.
  */
 export function planesToModelInput(
   source: PlanarSource,
   target: { height: number; width: number; pixelScale: number; pixelZeroPoint: number },
+  out: Float32Array = new Float32Array(target.height * target.width * 3),
 ): Float32Array {
   const { jpeg, mirror = false } = source;
   const { swap, revX, revY } = ORIENT[source.orientation] ?? ORIENT[1];
@@ -284,7 +286,7 @@ export function planesToModelInput(
     const samplesX = Math.ceil(jpeg.width / p.upH), samplesY = Math.ceil(jpeg.height / p.upV);
     return planeResize(p.data, p.stride, planeWeights(storedX, p.upH, samplesX), planeWeights(storedY, p.upV, samplesY));
   });
-  const out = new Float32Array(th * tw * 3);
+  if (out.length !== th * tw * 3) throw new RangeError(`the output must hold ${th}x${tw}x3 values`);
   // Resized rows run along the stored x axis: along the output's rows, or down its columns when transposed.
   const nA = swap ? th : tw, nB = swap ? tw : th;
   const rows = planes.map(() => new Float64Array(nA));
@@ -325,13 +327,18 @@ function rgbRow(p0: Float64Array, p1: Float64Array, p2: Float64Array, out: Float
 /**
  * The model input of an image from {@link decodeForModel}: {@link planesToModelInput} for planes,
  * {@link toModelInput} for RGB; `mirror` gives the left-right mirror image's input.
- * Returns HWC float32 of length height*width*3.
+ * Returns HWC float32 of length height*width*3, written into `out` when given (for JPEG planes; RGB
+ * images are copied into it), so that a caller can reuse one buffer: fresh memory is slow to touch.
  */
 export function modelInputFrom(
   image: ModelImage,
   target: { height: number; width: number; pixelScale: number; pixelZeroPoint: number },
-  options: { mirror?: boolean } = {},
+  options: { mirror?: boolean; out?: Float32Array } = {},
 ): Float32Array {
-  if (image.kind === 'planar') return planesToModelInput({ ...image.source, mirror: options.mirror }, target);
-  return toModelInput(options.mirror ? flipHorizontal(image.image) : image.image, target);
+  const { mirror = false, out } = options;
+  if (image.kind === 'planar') return planesToModelInput({ ...image.source, mirror }, target, out);
+  const input = toModelInput(mirror ? flipHorizontal(image.image) : image.image, target);
+  if (!out) return input;
+  out.set(input);
+  return out;
 }
