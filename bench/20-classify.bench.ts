@@ -125,7 +125,8 @@ ${table(
   stage alone on inputs prepared by the stages before it, minus the CPU of a no-op request (head: 20 repetitions per
   request; it includes ranking and JSON). Decode and resize are what \`embedImage\` runs: \`decodeForModel\` (a
   JPEG to its planes) and \`modelInputFrom\` (resize, colour conversion, normalisation), reusing their buffers from
-  request to request as the service does; PNG is decoded to RGB and resized as before. "Whole request" is \`POST /v1/classify\` against \`wrangler dev\` with the
+  request to request as the service does; PNG is decoded to RGB and resized as before.
+  "Whole request" is \`POST /v1/classify\` against \`wrangler dev\` with the
   project's wrangler.toml and a fresh local state holding the backbone and a published 2-label head, minus the CPU of
   a 404 request; it includes workerd receiving the upload and reading the head pointer from local KV. Images are made from
   \`cat_1080p.jpg\` with ImageMagick (4:2:0, quality 90).
