@@ -105,7 +105,10 @@ export interface PlanarSource {
   mirror?: boolean;
 }
 
-/** For orientations 1..8: whether the upright x axis runs along stored rows' transposition, and which upright axes run backwards. */
+/**
+ * For EXIF orientations 1..8: `swap` when the upright image is the stored one transposed (its x axis runs
+ * along the stored y axis), `revX` / `revY` when the upright x / y axis runs against the stored axis it comes from.
+ */
 const ORIENT: Record<number, { swap: boolean; revX: boolean; revY: boolean }> = {
   1: { swap: false, revX: false, revY: false },
   2: { swap: false, revX: true, revY: false },
