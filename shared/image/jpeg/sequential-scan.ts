@@ -96,6 +96,17 @@ function cleanScan(bytes: Uint8Array, start: number): CleanScan {
   }
 }
 
+/**
+ * A code longer than the look-ahead, read canonically from the 32-bit window `w` (the next bits first):
+ * `(length << 8) | symbol`, like a look-up table entry.
+ */
+function decodeLongCode(table: HuffmanTable, w: number): number {
+  let len = LOOKAHEAD + 1;
+  while ((w >>> (32 - len)) > table.maxCode[len]) len++;
+  if (len > 16) throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
+  return (len << 8) | table.values[table.valueOffset[len] + (w >>> (32 - len))];
+}
+
 function truncated(): UndecodableImageError {
   return new UndecodableImageError('truncated or corrupt JPEG: the image data ends before all blocks are decoded');
 }
@@ -155,17 +166,9 @@ export function decodeSequentialScan(
       // DC: a code (usually in the look-up table), then that many magnitude bits.
       let w = view.getUint32(bp >>> 3) << (bp & 7);
       let e = dc.lookup[w >>> SHIFT];
-      let len: number, t: number;
-      if (e !== 0) {
-        len = e >> 8;
-        t = e & 0xff;
-      } else {
-        len = LOOKAHEAD + 1;
-        while ((w >>> (32 - len)) > dc.maxCode[len]) len++;
-        if (len > 16) throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
-        t = dc.values[dc.valueOffset[len] + (w >>> (32 - len))];
-      }
-      bp += len;
+      if (e === 0) e = decodeLongCode(dc, w);
+      const t = e & 0xff;
+      bp += e >> 8;
       let diff = 0;
       if (t !== 0) {
         w = view.getUint32(bp >>> 3) << (bp & 7);
@@ -191,17 +194,9 @@ export function decodeSequentialScan(
           continue;
         }
         e = ac.lookup[w >>> SHIFT];
-        let rs: number;
-        if (e !== 0) {
-          len = e >> 8;
-          rs = e & 0xff;
-        } else {
-          len = LOOKAHEAD + 1;
-          while ((w >>> (32 - len)) > ac.maxCode[len]) len++;
-          if (len > 16) throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
-          rs = ac.values[ac.valueOffset[len] + (w >>> (32 - len))];
-        }
-        bp += len;
+        if (e === 0) e = decodeLongCode(ac, w);
+        const rs = e & 0xff;
+        bp += e >> 8;
         const size = rs & 15, run = rs >> 4;
         if (size === 0) {
           if (run < 15) break;
