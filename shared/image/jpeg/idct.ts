@@ -1,10 +1,13 @@
 /**
- * Inverse DCTs that write 8x8, 4x4, 2x2 or 1x1 pixels per block. The reduced sizes evaluate the same
- * continuous reconstruction at the centres of 2x2, 4x4 or 8x8 pixel groups using only the lowest
- * frequencies, which is how libjpeg scales in the DCT domain: the work and the output shrink together.
+ * Inverse DCTs that write N x N pixels per block, N from 1 to 16. A size below 8 evaluates the same
+ * continuous reconstruction at N evenly spaced points per axis using only the lowest N frequencies, which
+ * is how libjpeg scales by N/8 in the DCT domain: the work and the output shrink together. Sizes above 8
+ * (chroma made at twice the luma scale instead of upsampled) evaluate all 8 frequencies at N points.
+ * 8, 4, 3 and 2 have butterflies; the other sizes (small images only) use the basis matrix.
  */
 
-export type IdctSize = 1 | 2 | 4 | 8;
+/** Pixels per block side: 1..16. */
+export type IdctSize = number;
 
 const AAN_SCALE = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
 
@@ -31,7 +34,8 @@ function reducedBasis(n: number): Float64Array {
   return m;
 }
 const B2 = reducedBasis(2);
-const work = new Float64Array(64);
+const work = new Float64Array(16 * 8);
+const bases: Float64Array[] = [];
 
 /**
  * Dequantises and inverse-transforms one block of coefficients (natural order, at `coefs[off..off+63]`)
@@ -44,8 +48,10 @@ export function idctBlock(
 ): void {
   if (size === 8) idct8(coefs, off, q, out, outOff, stride);
   else if (size === 4) idct4(coefs, off, q, out, outOff, stride);
+  else if (size === 3) idct3(coefs, off, q, out, outOff, stride);
   else if (size === 2) idct2(coefs, off, q, out, outOff, stride);
-  else out[outOff] = (coefs[off] * q[0]) / 8 + 128;
+  else if (size === 1) out[outOff] = (coefs[off] * q[0]) / 8 + 128;
+  else idctN(coefs, off, q, out, outOff, stride, size);
 }
 
 /** Float AAN IDCT (the structure of libjpeg's jidctflt.c). */
@@ -146,4 +152,58 @@ function idct2(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Ui
   out[outOff + 1] = b[2] * a0 + b[3] * a1 + 128;
   out[outOff + stride] = b[0] * d0 + b[1] * d1 + 128;
   out[outOff + stride + 1] = b[2] * d0 + b[3] * d1 + 128;
+}
+
+// The 3-point IDCT: x0, x2 = a f0 + c f2 +- b f1, x1 = a f0 - 2c f2, from C(u)/2 cos((2x+1) u pi / 6).
+const A3 = 0.5 * Math.SQRT1_2;
+const B3 = 0.5 * Math.cos(Math.PI / 6);
+const C3 = 0.25;
+
+function idct3(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
+  const ws = work;
+  for (let u = 0; u < 3; u++) {
+    const i = off + u;
+    const f0 = A3 * c[i] * q[u], f1 = B3 * c[i + 8] * q[8 + u], f2 = C3 * c[i + 16] * q[16 + u];
+    const t = f0 + f2;
+    ws[u] = t + f1; ws[6 + u] = t - f1; ws[3 + u] = f0 - 2 * f2;
+  }
+  for (let y = 0; y < 9; y += 3) {
+    const f0 = A3 * ws[y] + 128, f1 = B3 * ws[y + 1], f2 = C3 * ws[y + 2];
+    const t = f0 + f2;
+    const o = outOff + (y / 3) * stride;
+    out[o] = t + f1; out[o + 2] = t - f1; out[o + 1] = f0 - 2 * f2;
+  }
+}
+
+/** Any size by the basis matrix: columns first (n x k intermediate), then rows. */
+function idctN(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number, n: number): void {
+  const b = (bases[n] ??= reducedBasis8(n));
+  const k = Math.min(n, 8);
+  const ws = work;
+  for (let u = 0; u < k; u++) {
+    for (let y = 0; y < n; y++) {
+      let sum = 0;
+      for (let v = 0; v < k; v++) sum += b[y * 8 + v] * c[off + v * 8 + u] * q[v * 8 + u];
+      ws[y * 8 + u] = sum;
+    }
+  }
+  for (let y = 0; y < n; y++) {
+    const o = outOff + y * stride;
+    for (let x = 0; x < n; x++) {
+      let sum = 128;
+      for (let u = 0; u < k; u++) sum += b[x * 8 + u] * ws[y * 8 + u];
+      out[o + x] = sum;
+    }
+  }
+}
+
+/** basis[x * 8 + u] = C(u)/2 * cos((2x+1) u pi / 2n) for u < min(n, 8). */
+function reducedBasis8(n: number): Float64Array {
+  const m = new Float64Array(n * 8);
+  for (let x = 0; x < n; x++) {
+    for (let u = 0; u < Math.min(n, 8); u++) {
+      m[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n));
+    }
+  }
+  return m;
 }
