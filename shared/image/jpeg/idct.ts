@@ -160,19 +160,36 @@ const B3 = 0.5 * Math.cos(Math.PI / 6);
 const C3 = 0.25;
 
 function idct3(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
-  const ws = work;
-  for (let u = 0; u < 3; u++) {
-    const i = off + u;
-    const f0 = A3 * c[i] * q[u], f1 = B3 * c[i + 8] * q[8 + u], f2 = C3 * c[i + 16] * q[16 + u];
-    const t = f0 + f2;
-    ws[u] = t + f1; ws[6 + u] = t - f1; ws[3 + u] = f0 - 2 * f2;
+  const o1 = outOff + stride, o2 = o1 + stride;
+  const a00 = c[off], a01 = c[off + 1], a02 = c[off + 2];
+  const a10 = c[off + 8], a11 = c[off + 9], a12 = c[off + 10];
+  const a20 = c[off + 16], a21 = c[off + 17], a22 = c[off + 18];
+  if ((a01 | a02 | a10 | a11 | a12 | a20 | a21 | a22) === 0) {
+    // Only the DC term: a flat block (common in smooth areas and chroma).
+    const v = ((a00 * q[0]) / 8 + 128.5) | 0;
+    out[outOff] = v; out[outOff + 1] = v; out[outOff + 2] = v;
+    out[o1] = v; out[o1 + 1] = v; out[o1 + 2] = v;
+    out[o2] = v; out[o2 + 1] = v; out[o2 + 2] = v;
+    return;
   }
-  for (let y = 0; y < 9; y += 3) {
-    const f0 = A3 * ws[y] + 128, f1 = B3 * ws[y + 1], f2 = C3 * ws[y + 2];
-    const t = f0 + f2;
-    const o = outOff + (y / 3) * stride;
-    out[o] = t + f1; out[o + 2] = t - f1; out[o + 1] = f0 - 2 * f2;
-  }
+  // Columns (vertical frequencies 0..2 -> rows 0..2), all in locals.
+  let f0 = A3 * a00 * q[0], f1 = B3 * a10 * q[8], f2 = C3 * a20 * q[16];
+  let t = f0 + f2;
+  const w00 = t + f1, w20 = t - f1, w10 = f0 - 2 * f2;
+  f0 = A3 * a01 * q[1]; f1 = B3 * a11 * q[9]; f2 = C3 * a21 * q[17];
+  t = f0 + f2;
+  const w01 = t + f1, w21 = t - f1, w11 = f0 - 2 * f2;
+  f0 = A3 * a02 * q[2]; f1 = B3 * a12 * q[10]; f2 = C3 * a22 * q[18];
+  t = f0 + f2;
+  const w02 = t + f1, w22 = t - f1, w12 = f0 - 2 * f2;
+  // Rows; +128.5 and truncation round to nearest (negative values clamp to 0 either way), and integer
+  // stores into the clamped array are cheaper than rounding doubles.
+  f0 = A3 * w00 + 128.5; f1 = B3 * w01; f2 = C3 * w02; t = f0 + f2;
+  out[outOff] = (t + f1) | 0; out[outOff + 2] = (t - f1) | 0; out[outOff + 1] = (f0 - 2 * f2) | 0;
+  f0 = A3 * w10 + 128.5; f1 = B3 * w11; f2 = C3 * w12; t = f0 + f2;
+  out[o1] = (t + f1) | 0; out[o1 + 2] = (t - f1) | 0; out[o1 + 1] = (f0 - 2 * f2) | 0;
+  f0 = A3 * w20 + 128.5; f1 = B3 * w21; f2 = C3 * w22; t = f0 + f2;
+  out[o2] = (t + f1) | 0; out[o2 + 2] = (t - f1) | 0; out[o2 + 1] = (f0 - 2 * f2) | 0;
 }
 
 /** Any size by the basis matrix: columns first (n x k intermediate), then rows. */
