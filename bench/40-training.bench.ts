@@ -13,7 +13,7 @@ import { readDevVarsToken } from '../trainer/serve-command.ts';
 import { applyMigrations, prepareServiceState, startService } from './lib/service.ts';
 import { table, writeSection } from './lib/section.ts';
 import { fmt, summarize, type Summary } from './lib/stats.ts';
-import { call, measure, noopCpu, startWranglerDev } from './lib/wrangler-dev.ts';
+import { call, measure, noopCpu, processMemoryMb, startWranglerDev } from './lib/wrangler-dev.ts';
 
 const SIZES = [1000, 10000];
 const LABELS = 10;
@@ -63,7 +63,21 @@ interface Run {
   details: Record<string, unknown>;
 }
 
-const jobRows: { what: string; cpu: number; wall: number; status: string; reason: string | null; train: number | null; holdout: number | null; training?: unknown }[] = [];
+interface JobRow {
+  what: string;
+  cpu: number;
+  wall: number;
+  status: string;
+  reason: string | null;
+  train: number | null;
+  holdout: number | null;
+  training?: { evaluations?: number };
+  /** workerd resident memory before the run and its peak by the end (MiB); null for the no-op, whose peak is the previous run's */
+  rssBefore: number | null;
+  rssPeak: number | null;
+}
+
+const jobRows: JobRow[] = [];
 {
   const { state, backboneId } = await prepareServiceState();
   await applyMigrations(state);
@@ -75,6 +89,8 @@ const jobRows: { what: string; cpu: number; wall: number; status: string; reason
     try {
       const train = async () => ((await call(`${server.url}/v1/train`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })) as { run: Run }).run;
       for (const what of [`${size} examples`, `${size} examples, nothing new (no-op)`]) {
+        const first = !what.includes('no-op');
+        const rssBefore = processMemoryMb(server.workerdPids, 'VmRSS');
         let run: Run | undefined;
         let measured: { cpu: number; wall: number };
         try {
@@ -82,11 +98,15 @@ const jobRows: { what: string; cpu: number; wall: number; status: string; reason
         } catch (error) {
           // Seen after the 10k run: the worker restarts mid-request. Record it, then go on.
           console.error(`${what}: ${String(error).slice(0, 300)}`);
-          jobRows.push({ what, cpu: NaN, wall: NaN, status: 'error', reason: String(error).slice(0, 160), train: null, holdout: null });
+          jobRows.push({ what, cpu: NaN, wall: NaN, status: 'error', reason: String(error).slice(0, 160), train: null, holdout: null, rssBefore: null, rssPeak: null });
           continue;
         }
         const { cpu, wall } = measured;
-        jobRows.push({ what, cpu, wall, status: run!.status, reason: run!.reason, train: run!.examplesTrain, holdout: run!.examplesHoldout, training: run!.details.training });
+        const rssPeak = first ? processMemoryMb(server.workerdPids, 'VmHWM') : null;
+        jobRows.push({
+          what, cpu, wall, status: run!.status, reason: run!.reason, train: run!.examplesTrain, holdout: run!.examplesHoldout,
+          training: run!.details.training as JobRow['training'], rssBefore: first ? rssBefore : null, rssPeak,
+        });
         console.error(`${what}: ${cpu.toFixed(0)} ms CPU, ${wall.toFixed(0)} ms wall, ${run!.status}: ${run!.reason}`, JSON.stringify(run!.details).slice(0, 600));
       }
     } finally {
@@ -122,8 +142,16 @@ const worstNoop = Math.max(...noops.map((r) => (Number.isNaN(r.wall) ? Infinity 
 const markdown = `## Retraining at the edge (the cron job)
 
 ${table(
-  ['run', 'workerd CPU ms', 'wall ms', 'outcome', 'train / holdout examples'],
-  jobRows.map((r) => [r.what, Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(0), Number.isNaN(r.wall) ? '-' : r.wall.toFixed(0), `${r.status}${r.reason ? `: ${r.reason}` : ''}`, r.train === null ? '' : `${r.train} / ${r.holdout}`]),
+  ['run', 'workerd CPU ms', 'wall ms', 'fit passes', 'workerd memory MiB: before / peak (growth)', 'outcome', 'train / holdout examples'],
+  jobRows.map((r) => [
+    r.what,
+    Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(0),
+    Number.isNaN(r.wall) ? '-' : r.wall.toFixed(0),
+    r.training?.evaluations ?? '',
+    r.rssBefore === null || r.rssPeak === null ? '' : `${r.rssBefore.toFixed(0)} / ${r.rssPeak.toFixed(0)} (+${(r.rssPeak - r.rssBefore).toFixed(0)})`,
+    `${r.status}${r.reason ? `: ${r.reason}` : ''}`,
+    r.train === null ? '' : `${r.train} / ${r.holdout}`,
+  ]),
 )}
 
 - **Target: a run over 10k embeddings < 5 s: ${ten.wall < 5000 ? 'met' : 'MISSED'}** (${(ten.wall / 1000).toFixed(2)} s wall, ${(ten.cpu / 1000).toFixed(2)} s workerd CPU).
