@@ -13,7 +13,8 @@ import { readDevVarsToken } from '../trainer/serve-command.ts';
 import { applyMigrations, prepareServiceState, startService } from './lib/service.ts';
 import { table, writeSection } from './lib/section.ts';
 import { fmt, summarize, type Summary } from './lib/stats.ts';
-import { call, measure, noopCpu, processMemoryMb, startWranglerDev } from './lib/wrangler-dev.ts';
+import { sampleIsolateHeap } from './lib/isolate-heap.ts';
+import { call, freePort, measure, noopCpu, processMemoryMb, startWranglerDev } from './lib/wrangler-dev.ts';
 
 const SIZES = [1000, 10000];
 const LABELS = 10;
@@ -75,6 +76,8 @@ interface JobRow {
   /** workerd resident memory before the run and its peak by the end (MiB); null for the no-op, whose peak is the previous run's */
   rssBefore: number | null;
   rssPeak: number | null;
+  /** the worker isolate's JS heap + ArrayBuffer stores before the run and their sampled peak (MiB, bench/lib/isolate-heap.ts) */
+  isolate: { beforeMb: number; heapMb: number; buffersMb: number; totalMb: number; samples: number } | null;
 }
 
 const jobRows: JobRow[] = [];
@@ -85,7 +88,8 @@ const jobRows: JobRow[] = [];
   for (const size of SIZES) {
     await storeExamples(state, backboneId, stored, size);
     stored = size;
-    const server = await startService(state, ['--var', `ADMIN_TOKEN:${TOKEN}`]);
+    const inspectorPort = await freePort();
+    const server = await startService(state, ['--var', `ADMIN_TOKEN:${TOKEN}`, '--inspector-port', String(inspectorPort)]);
     try {
       const train = async () => ((await call(`${server.url}/v1/train`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })) as { run: Run }).run;
       for (const what of [`${size} examples`, `${size} examples, nothing new (no-op)`]) {
@@ -93,21 +97,24 @@ const jobRows: JobRow[] = [];
         const rssBefore = processMemoryMb(server.workerdPids, 'VmRSS');
         let run: Run | undefined;
         let measured: { cpu: number; wall: number };
+        const heap = await sampleIsolateHeap(inspectorPort);
         try {
           measured = await measure(server, async () => (run = await train()));
         } catch (error) {
+          await heap.stop();
           // Seen after the 10k run: the worker restarts mid-request. Record it, then go on.
           console.error(`${what}: ${String(error).slice(0, 300)}`);
-          jobRows.push({ what, cpu: NaN, wall: NaN, status: 'error', reason: String(error).slice(0, 160), train: null, holdout: null, rssBefore: null, rssPeak: null });
+          jobRows.push({ what, cpu: NaN, wall: NaN, status: 'error', reason: String(error).slice(0, 160), train: null, holdout: null, rssBefore: null, rssPeak: null, isolate: null });
           continue;
         }
         const { cpu, wall } = measured;
+        const isolate = await heap.stop();
         const rssPeak = first ? processMemoryMb(server.workerdPids, 'VmHWM') : null;
         jobRows.push({
           what, cpu, wall, status: run!.status, reason: run!.reason, train: run!.examplesTrain, holdout: run!.examplesHoldout,
-          training: run!.details.training as JobRow['training'], rssBefore: first ? rssBefore : null, rssPeak,
+          training: run!.details.training as JobRow['training'], rssBefore: first ? rssBefore : null, rssPeak, isolate,
         });
-        console.error(`${what}: ${cpu.toFixed(0)} ms CPU, ${wall.toFixed(0)} ms wall, ${run!.status}: ${run!.reason}`, JSON.stringify(run!.details).slice(0, 600));
+        console.error(`${what}: ${cpu.toFixed(0)} ms CPU, ${wall.toFixed(0)} ms wall, isolate ${JSON.stringify(isolate)}, ${run!.status}: ${run!.reason}`, JSON.stringify(run!.details).slice(0, 600));
       }
     } finally {
       await server.stop();
@@ -142,13 +149,14 @@ const worstNoop = Math.max(...noops.map((r) => (Number.isNaN(r.wall) ? Infinity 
 const markdown = `## Retraining at the edge (the cron job)
 
 ${table(
-  ['run', 'workerd CPU ms', 'wall ms', 'fit passes', 'workerd memory MiB: before / peak (growth)', 'outcome', 'train / holdout examples'],
+  ['run', 'workerd CPU ms', 'wall ms', 'fit passes', 'isolate memory MiB: before / peak (JS heap, buffers)', 'workerd process MiB: before / peak', 'outcome', 'train / holdout examples'],
   jobRows.map((r) => [
     r.what,
     Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(0),
     Number.isNaN(r.wall) ? '-' : r.wall.toFixed(0),
     r.training?.evaluations ?? '',
-    r.rssBefore === null || r.rssPeak === null ? '' : `${r.rssBefore.toFixed(0)} / ${r.rssPeak.toFixed(0)} (+${(r.rssPeak - r.rssBefore).toFixed(0)})`,
+    r.isolate ? `${r.isolate.beforeMb.toFixed(1)} / ${r.isolate.totalMb.toFixed(1)} (${r.isolate.heapMb.toFixed(1)}, ${r.isolate.buffersMb.toFixed(1)})` : '',
+    r.rssBefore === null || r.rssPeak === null ? '' : `${r.rssBefore.toFixed(0)} / ${r.rssPeak.toFixed(0)}`,
     `${r.status}${r.reason ? `: ${r.reason}` : ''}`,
     r.train === null ? '' : `${r.train} / ${r.holdout}`,
   ]),
