@@ -76,7 +76,7 @@ interface JobRow {
   /** workerd resident memory before the run and its peak by the end (MiB); null for the no-op, whose peak is the previous run's */
   rssBefore: number | null;
   rssPeak: number | null;
-  /** the worker isolate's JS heap + ArrayBuffer stores before the run and their sampled peak (MiB, bench/lib/isolate-heap.ts) */
+  /** the worker isolate's JS heap + ArrayBuffer stores before the run and their sampled peak (MiB, bench/lib/isolate-heap.ts); null for the no-op */
   isolate: { beforeMb: number; heapMb: number; buffersMb: number; totalMb: number; samples: number } | null;
 }
 
@@ -97,18 +97,19 @@ const jobRows: JobRow[] = [];
         const rssBefore = processMemoryMb(server.workerdPids, 'VmRSS');
         let run: Run | undefined;
         let measured: { cpu: number; wall: number };
-        const heap = await sampleIsolateHeap(inspectorPort);
+        // Not during the no-op: its memory is not in question, and a DevTools session adds to a 20 ms run's wall time.
+        const heap = first ? await sampleIsolateHeap(inspectorPort) : null;
         try {
           measured = await measure(server, async () => (run = await train()));
         } catch (error) {
-          await heap.stop();
+          await heap?.stop();
           // Seen after the 10k run: the worker restarts mid-request. Record it, then go on.
           console.error(`${what}: ${String(error).slice(0, 300)}`);
           jobRows.push({ what, cpu: NaN, wall: NaN, status: 'error', reason: String(error).slice(0, 160), train: null, holdout: null, rssBefore: null, rssPeak: null, isolate: null });
           continue;
         }
         const { cpu, wall } = measured;
-        const isolate = await heap.stop();
+        const isolate = heap ? await heap.stop() : null;
         const rssPeak = first ? processMemoryMb(server.workerdPids, 'VmHWM') : null;
         jobRows.push({
           what, cpu, wall, status: run!.status, reason: run!.reason, train: run!.examplesTrain, holdout: run!.examplesHoldout,
@@ -170,10 +171,20 @@ ${table(
   in D1 (synthetic 1280-d embeddings of the current backbone in ${LABELS} labels, plain and flipped views; no photos, since
   no re-embedding is needed). Each size runs once (it publishes, or keeps the serving head if the guard says so),
   then once more with nothing new. Single runs, not medians: each run changes the state. Wall time includes local
-  D1 and KV (SQLite), which miniflare runs in the same workerd process, so their CPU counts too.
+  D1 and KV (SQLite), which miniflare runs in the same workerd process, so their CPU counts too. Wall time also
+  includes waiting for a core: the 2 cores are shared with other work, so on a loaded machine wall exceeds CPU.
+- Memory: "isolate" is the worker isolate alone, sampled every 20 ms through wrangler's inspector
+  (\`--inspector-port\`, DevTools \`Runtime.getHeapUsage\`: the JS heap in use plus the backing stores of
+  ArrayBuffers, i.e. typed arrays, and external strings; bench/lib/isolate-heap.ts). The isolate answers only
+  between its synchronous stretches, so a sample right after the run sees everything the run allocated that was
+  not yet garbage-collected: an upper bound on what was live at once. The 128 MB isolate limit applies to this
+  figure. "workerd process" is the resident memory of the whole process (VmRSS before, VmHWM peak), which also
+  holds miniflare's local D1 (SQLite and its JSON results), KV and R2: not the isolate's, and not there in
+  production.
 
-The head fit alone (\`trainHead\`, warm start from a head trained on a tenth as many, 150 evaluations at most as the job's
-default budget; bench worker, workerd CPU, median of 3):
+The head fit alone (\`trainHead\` on 8-bit rows as the job keeps them, warm start from a head trained on a tenth
+as many, the job's warm-start tolerance, 150 evaluations at most as the job's default budget; bench worker, one
+view per example, workerd CPU, median of 3):
 
 ${table(
   ['embeddings', 'CPU ms', 'iterations', 'evaluations', 'stop reason'],
