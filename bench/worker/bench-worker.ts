@@ -14,7 +14,7 @@ import { embedImage } from '../../shared/embed-image.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
 import type { Head } from '../../shared/head/head-types.ts';
 import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
-import { trainHead, type QuantisedTrainingSet } from '../../shared/head/train-head.ts';
+import { trainHead, type QuantisedTrainingSet, type TrainingSet } from '../../shared/head/train-head.ts';
 import { allocateQuantisedRows, quantiseEmbeddingInto } from '../../shared/examples/embedding-codec.ts';
 import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
 import { decodeImage } from '../../shared/image/decode-image.ts';
@@ -175,9 +175,13 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       const counts = (total: number) => Array.from({ length: 10 }, () => total / 10);
       const set = makeSyntheticSet({ counts: counts(size), embeddingSize: d, seed: 11, structureSeed: 3 });
       const earlier = makeSyntheticSet({ counts: counts(size / 10), embeddingSize: d, seed: 12, structureSeed: 3 });
-      const rows = allocateQuantisedRows(size, d);
-      for (let r = 0; r < size; r++) quantiseEmbeddingInto(set.embeddings.subarray(r * d, (r + 1) * d), rows, r);
-      training.set(size, { set: { ...set, embeddings: rows }, initial: trainHead(earlier, { seed: 1 }).head });
+      // Both 8-bit, so the fit's kernels see only codes, as in the job (float rows too would make them polymorphic).
+      const quantised = (from: TrainingSet): QuantisedTrainingSet => {
+        const rows = allocateQuantisedRows(from.labelIndex.length, d);
+        for (let r = 0; r < from.labelIndex.length; r++) quantiseEmbeddingInto(from.embeddings.subarray(r * d, (r + 1) * d), rows, r);
+        return { ...from, embeddings: rows };
+      };
+      training.set(size, { set: quantised(set), initial: trainHead(quantised(earlier), { seed: 1 }).head });
       return { ok: true };
     }
     case '/train': {
