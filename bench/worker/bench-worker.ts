@@ -17,9 +17,8 @@ import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
 import { trainHead, type QuantisedTrainingSet, type TrainingSet } from '../../shared/head/train-head.ts';
 import { allocateQuantisedRows, quantiseEmbeddingInto } from '../../shared/examples/embedding-codec.ts';
 import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
-import { decodeImage } from '../../shared/image/decode-image.ts';
-import type { RgbImage } from '../../shared/image/image-types.ts';
-import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeForModel, type ModelImage } from '../../shared/image/decode-image.ts';
+import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { startWasmBackend } from '../../shared/tf/wasm-backend.ts';
 import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
@@ -39,7 +38,7 @@ interface State {
 
 const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
-const images = new Map<string, { bytes: Uint8Array; decoded?: RgbImage; input?: Float32Array; embedding?: Float32Array }>();
+const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?: Float32Array; embedding?: Float32Array }>();
 const cold: { bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
@@ -71,9 +70,21 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-function modelInput(image: RgbImage, model: BackboneModel): Float32Array {
+/** As embedImage does, the planes of the timed decodes and the model input are reused from request to request. */
+const planeScratch: Uint8ClampedArray[] = [];
+let inputScratch = new Float32Array(0);
+
+function modelInput(image: ModelImage, model: BackboneModel): Float32Array {
   const { spec } = model;
-  return toModelInput(image, { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint });
+  const length = spec.inputHeight * spec.inputWidth * spec.inputChannels;
+  if (inputScratch.length !== length) inputScratch = new Float32Array(length);
+  return modelInputFrom(image, { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint }, { out: inputScratch });
+}
+
+/** Pixel size the decoder produced (a JPEG's planes are at the stored orientation). */
+function decodedSize(image: ModelImage): { width: number; height: number } {
+  const { width, height } = image.kind === 'planar' ? image.source.jpeg : image.image;
+  return { width, height };
 }
 
 async function route(request: Request, env: BenchEnv): Promise<unknown> {
@@ -121,20 +132,21 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       const s = need(state, 'the model');
       const image = need(images.get(url.searchParams.get('image') ?? ''), 'that image');
       const stage = url.searchParams.get('stage');
-      const minSide = Math.max(s.fused.spec.inputHeight, s.fused.spec.inputWidth);
-      image.decoded ??= decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide });
-      image.input ??= modelInput(image.decoded, s.fused);
+      const size = { maxPixels: MAX_PIXELS, height: s.fused.spec.inputHeight, width: s.fused.spec.inputWidth };
+      // As embedImage does: a JPEG is decoded to planes, and "resize" includes the colour conversion.
+      image.decoded ??= decodeForModel(image.bytes, size);
+      image.input ??= modelInput(image.decoded, s.fused).slice();
       image.embedding ??= s.fused.embed(image.input, 1);
       let sink = 0;
       for (let i = 0; i < n; i++) {
-        if (stage === 'decode') sink += decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide }).width;
+        if (stage === 'decode') sink += decodedSize(decodeForModel(image.bytes, { ...size, reuse: planeScratch })).width;
         else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
         else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
         else if (stage === 'head') sink += JSON.stringify(rankPredictions(s.head, predictHead(s.head, image.embedding, 1), 5)).length;
         else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS }).embedding[0];
         else throw new Error('stage must be decode, resize, forward, head or embed');
       }
-      return { sink, decoded: { width: image.decoded.width, height: image.decoded.height }, wasmHeapBytes: wasmHeapBytes() };
+      return { sink, decoded: decodedSize(image.decoded), wasmHeapBytes: wasmHeapBytes() };
     }
     case '/upload': {
       // Receiving an upload, the two ways a worker can read a body.
