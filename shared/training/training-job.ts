@@ -11,13 +11,14 @@
 import type { BackboneModel } from '../backbone/backbone-model.ts';
 import { embedImageViews } from '../embed-image.ts';
 import { sha256Hex } from '../hash.ts';
+import { calibrateHead } from '../head/calibrate-head.ts';
 import type { Head } from '../head/head-types.ts';
 import { evaluateHead, type HeadMetrics } from '../head/metrics.ts';
 import { predictHead } from '../head/predict-head.ts';
 import { DEFAULT_TOLERANCE, trainHead, type QuantisedTrainingSet, type TrainingSet } from '../head/train-head.ts';
 import { dequantiseRowInto, firstQuantisedRows, type QuantisedRows } from '../examples/embedding-codec.ts';
 import { getCurrentBackboneId } from '../store/backbone-store.ts';
-import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
+import { getCurrentHeadPointer, loadHead, publishHead, type CalibrationSummary } from '../store/head-store.ts';
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
@@ -361,10 +362,21 @@ async function trainAndDecide(
     run.fingerprint = null;
     return finish('kept', `the serving head changed to ${current?.version} during the run; not publishing over it`);
   }
+  // Calibrate on the holdout as `edgehead train` does on its validation split: the temperature keeps every
+  // argmax, so the guard's comparison above still holds; the thresholds give classify its "unknown" answer.
+  const missing = labels.filter((l) => !holdout.labels.includes(l));
+  let published = fit.head;
+  let calibration: CalibrationSummary | undefined;
+  if (missing.length === 0) {
+    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels)));
+    run.details.calibration = { temperature: calibration.temperature, eceBefore: calibration.eceBefore, eceAfter: calibration.eceAfter, thresholds: calibration.thresholds };
+  } else {
+    run.details.calibration = { skipped: `no holdout examples of ${missing.join(', ')}` };
+  }
   const manifest = await publishHead(
     deps.kv,
-    fit.head,
-    { backboneId, metrics: candidateMetrics, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
+    published,
+    { backboneId, metrics: candidateMetrics, calibration, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
     deps.now(),
   );
   run.publishedVersion = manifest.version;
