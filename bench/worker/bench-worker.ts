@@ -38,7 +38,7 @@ interface State {
 const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
 const images = new Map<string, { bytes: Uint8Array; decoded?: RgbImage; input?: Float32Array; embedding?: Float32Array }>();
-const cold: { bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
+const cold: { decoded?: RgbImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: TrainingSet; initial: Head }>();
 
 async function startBackend(name: string): Promise<void> {
@@ -157,11 +157,16 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
       else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
       else if (step === 'model') cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
+      else if (step === 'decode') cold.decoded = decodeImage(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, minSide: 224 });
+      else if (step === 'resize') {
+        const input = toModelInput(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+        return { first: input[0] };
+      }
       else if (step === 'forward') {
         const { spec } = need(cold.model, 'the model');
         const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels).fill(0.1);
         return { sum: checksum(cold.model!.embed(input, 1)) };
-      } else throw new Error('step must be backend, bytes, sha256, import, upload, model or forward');
+      } else throw new Error('step must be backend, bytes, sha256, import, upload, model, forward, decode or resize');
       return { ok: true };
     }
     case '/memory':
