@@ -1,7 +1,21 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
-import { augmentedView, flipHorizontal, type AugmentedView } from './image/augment.ts';
-import { decodeImage } from './image/decode-image.ts';
-import { toModelInput } from './image/preprocess.ts';
+import { augmentedView, type AugmentedView } from './image/augment.ts';
+import { decodeForModel, decodeImage } from './image/decode-image.ts';
+import { modelInputFrom, toModelInput } from './image/preprocess.ts';
+
+/**
+ * The model input, reused from call to call: `embed` copies it into a tensor before returning, and the
+ * first touch of fresh memory costs milliseconds here (page faults), which a reused buffer pays once.
+ */
+let inputScratch = new Float32Array(0);
+
+/** JPEG planes, reused the same way: each call turns them into the model input before it returns. */
+const planeScratch: Uint8ClampedArray[] = [];
+
+function inputBuffer(length: number): Float32Array {
+  if (inputScratch.length < length) inputScratch = new Float32Array(length);
+  return inputScratch.subarray(0, length);
+}
 
 export interface EmbedTiming {
   decode: number;
@@ -24,15 +38,12 @@ export function embedImage(
   clock: () => number = () => Date.now(),
 ): { embedding: Float32Array; timing: EmbedTiming } {
   const { spec } = backbone;
+  const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
-  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.max(spec.inputHeight, spec.inputWidth) });
+  // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: target.height, width: target.width, reuse: planeScratch });
   const t1 = clock();
-  const input = toModelInput(image, {
-    height: spec.inputHeight,
-    width: spec.inputWidth,
-    pixelScale: spec.pixelScale,
-    pixelZeroPoint: spec.pixelZeroPoint,
-  });
+  const input = modelInputFrom(image, target, { out: inputBuffer(target.height * target.width * 3) });
   const t2 = clock();
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
@@ -51,12 +62,12 @@ export function embedImageViews(
   limits: { maxImagePixels: number },
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
-  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, minSide: Math.max(spec.inputHeight, spec.inputWidth) });
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const plain = toModelInput(image, size);
-  const input = new Float32Array(plain.length * 2);
-  input.set(plain, 0);
-  input.set(toModelInput(flipHorizontal(image), size), plain.length);
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, height: size.height, width: size.width, reuse: planeScratch });
+  const length = size.height * size.width * 3;
+  const input = inputBuffer(length * 2);
+  modelInputFrom(image, size, { out: input.subarray(0, length) });
+  modelInputFrom(image, size, { mirror: true, out: input.subarray(length) });
   const both = backbone.embed(input, 2);
   const d = spec.embeddingSize;
   return { plain: both.slice(0, d), flipped: both.slice(d, 2 * d) };

@@ -5,6 +5,18 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from './model-store.ts';
+
+/**
+ * Which image-to-input recipe made the cached embeddings. Bumped when the pixels a backbone sees change (2: JPEGs
+ * resized as Y/Cb/Cr planes and colour-converted at the model's size), so a cache never mixes two recipes.
+ */
+const INPUT_RECIPE = 'input-v2';
+
+/** Where the CLI keeps embeddings unless `--cache-dir` or EDGEHEAD_CACHE_DIR says otherwise. */
+export function embeddingCacheDir(flag: string | undefined): string {
+  return flag ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings');
+}
 
 export class EmbeddingCache {
   constructor(
@@ -14,7 +26,7 @@ export class EmbeddingCache {
   ) {}
 
   private path(imageSha256: string): string {
-    return join(this.dir, this.backboneId, imageSha256.slice(0, 2), `${imageSha256}.f32`);
+    return join(this.dir, this.backboneId, INPUT_RECIPE, imageSha256.slice(0, 2), `${imageSha256}.f32`);
   }
 
   async get(imageSha256: string): Promise<Float32Array | null> {

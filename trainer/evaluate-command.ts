@@ -11,9 +11,9 @@ import { decide } from '../shared/head/unknown.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer, loadHead } from '../shared/store/head-store.ts';
 import { embedFolder, toTrainingSet } from './embed-folder.ts';
-import { EmbeddingCache } from './embedding-cache.ts';
+import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
-import { openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { openModelStore } from './model-store.ts';
 import { renderReportHtml, type EvaluationReport } from './report-html.ts';
 import { startTfBackend } from './tf-backend.ts';
 import { startWebp } from './webp-codec.ts';
@@ -61,7 +61,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
       options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
-      const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), manifest.backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
       const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');

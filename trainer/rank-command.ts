@@ -9,9 +9,9 @@ import { crossValidatedAccuracy, leaveOneOutNearestNeighbour, stratifiedFolds } 
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { backboneCacheDir, KNOWN_BACKBONES, resolveBackboneSource, type BackboneSource } from './backbone-source.ts';
 import { embedFolder, toTrainingSet } from './embed-folder.ts';
-import { EmbeddingCache } from './embedding-cache.ts';
+import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
-import { openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { openModelStore } from './model-store.ts';
 import { startTfBackend } from './tf-backend.ts';
 import { startWebp } from './webp-codec.ts';
 
@@ -112,7 +112,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
     const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
     try {
       options.log(`[${index + 1}/${unique.length}] ${source.name} (${id}): embedding ${files.length} photos`);
-      const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), id, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize);
       const t0 = clock();
       const embedded = await embedFolder(files, model, cache, { quiet: options.quiet, histograms: index === 0, label: source.name });
       const t1 = clock();

@@ -1,5 +1,5 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
@@ -14,11 +14,11 @@ import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../share
 import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource, type BackboneSource } from './backbone-source.ts';
-import { EmbeddingCache } from './embedding-cache.ts';
+import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
 import { readImageFolder } from './image-folder.ts';
-import { openModelStore, PROJECT_ROOT, type OpenStore } from './model-store.ts';
+import { openModelStore, type OpenStore } from './model-store.ts';
 import { startTfBackend } from './tf-backend.ts';
 import { startWebp } from './webp-codec.ts';
 
@@ -122,7 +122,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
     try {
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
-      const cache = new EmbeddingCache(options.cacheDir ?? process.env.EDGEHEAD_CACHE_DIR ?? join(PROJECT_ROOT, '.edgehead', 'embeddings'), backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize);
       const hasSplit = files.some((f) => f.split === 'val');
       const { examples, skipped, cached } = await embedFolder(files, model, cache, {
         quiet: options.quiet,

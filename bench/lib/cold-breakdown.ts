@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { importBackboneModel } from '../../shared/backbone/backbone-model.ts';
-import { decodeImage } from '../../shared/image/decode-image.ts';
-import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeForModel } from '../../shared/image/decode-image.ts';
+import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { startTfBackend } from '../../trainer/tf-backend.ts';
 import { BACKBONE_PATH, benchImages } from './fixtures.ts';
 
@@ -34,8 +34,8 @@ model.embed(input, 1);
 step('second forward');
 model.embed(input, 1);
 step('third forward');
-const decoded = decodeImage(photo, { maxPixels: 50_000_000, minSide: 224 });
-step('decode the 1 MP JPEG (first time in the isolate)');
-toModelInput(decoded, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
-step('resize and normalize it to 224x224 (first time)');
+const decoded = decodeForModel(photo, { maxPixels: 50_000_000, height: 224, width: 224 });
+step('decode the 1 MP JPEG as the service does (first time in the isolate)');
+modelInputFrom(decoded, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+step('model input at 224x224: colour conversion, resize, normalization (first time)');
 console.log(JSON.stringify(steps));

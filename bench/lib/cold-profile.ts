@@ -16,8 +16,8 @@ export const COLD_STEPS: Record<string, string> = {
   forward: 'first forward',
   'forward 2': 'second forward',
   'forward 3': 'third forward',
-  decode: 'decode the 1 MP JPEG (first time in the isolate)',
-  resize: 'resize and normalize it to 224x224 (first time)',
+  decode: 'decode the 1 MP JPEG as the service does (first time in the isolate)',
+  resize: 'model input at 224x224: colour conversion, resize, normalization (first time)',
 };
 
 /** Median workerd CPU ms of each step over `rounds` fresh isolates, a no-op request's CPU subtracted. */

@@ -6,8 +6,8 @@
  * The sum of all allocations is an upper bound on their live peak. Prints JSON.
  */
 import { readFileSync } from 'node:fs';
-import { decodeImage } from '../../shared/image/decode-image.ts';
-import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeForModel } from '../../shared/image/decode-image.ts';
+import { modelInputFrom } from '../../shared/image/preprocess.ts';
 
 let allocated = 0;
 const g = globalThis as unknown as Record<string, unknown>;
@@ -25,8 +25,9 @@ const out: Record<string, { typedArrayBytes: number; decoded: [number, number] }
 for (const file of process.argv.slice(2)) {
   const bytes = new Uint8Array(readFileSync(file));
   allocated = 0;
-  const image = decodeImage(bytes, { maxPixels: 50e6, minSide: 224 });
-  toModelInput(image, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
-  out[file] = { typedArrayBytes: allocated, decoded: [image.width, image.height] };
+  const image = decodeForModel(bytes, { maxPixels: 50e6, height: 224, width: 224 });
+  modelInputFrom(image, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+  const decoded = image.kind === 'planar' ? image.source.jpeg : image.image;
+  out[file] = { typedArrayBytes: allocated, decoded: [decoded.width, decoded.height] };
 }
 console.log(JSON.stringify(out));

@@ -15,9 +15,8 @@ import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts'
 import type { Head } from '../../shared/head/head-types.ts';
 import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
 import { trainHead, type TrainingSet } from '../../shared/head/train-head.ts';
-import { decodeImage } from '../../shared/image/decode-image.ts';
-import type { RgbImage } from '../../shared/image/image-types.ts';
-import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeForModel, type ModelImage } from '../../shared/image/decode-image.ts';
+import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { startWasmBackend } from '../../shared/tf/wasm-backend.ts';
 import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
@@ -37,8 +36,8 @@ interface State {
 
 const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
-const images = new Map<string, { bytes: Uint8Array; decoded?: RgbImage; input?: Float32Array; embedding?: Float32Array }>();
-const cold: { decoded?: RgbImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
+const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?: Float32Array; embedding?: Float32Array }>();
+const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: TrainingSet; initial: Head }>();
 
 async function startBackend(name: string): Promise<void> {
@@ -69,9 +68,21 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-function modelInput(image: RgbImage, model: BackboneModel): Float32Array {
+/** As embedImage does, the planes of the timed decodes and the model input are reused from request to request. */
+const planeScratch: Uint8ClampedArray[] = [];
+let inputScratch = new Float32Array(0);
+
+function modelInput(image: ModelImage, model: BackboneModel): Float32Array {
   const { spec } = model;
-  return toModelInput(image, { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint });
+  const length = spec.inputHeight * spec.inputWidth * spec.inputChannels;
+  if (inputScratch.length !== length) inputScratch = new Float32Array(length);
+  return modelInputFrom(image, { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint }, { out: inputScratch });
+}
+
+/** Pixel size the decoder produced (a JPEG's planes are at the stored orientation). */
+function decodedSize(image: ModelImage): { width: number; height: number } {
+  const { width, height } = image.kind === 'planar' ? image.source.jpeg : image.image;
+  return { width, height };
 }
 
 async function route(request: Request, env: BenchEnv): Promise<unknown> {
@@ -119,20 +130,21 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       const s = need(state, 'the model');
       const image = need(images.get(url.searchParams.get('image') ?? ''), 'that image');
       const stage = url.searchParams.get('stage');
-      const minSide = Math.max(s.fused.spec.inputHeight, s.fused.spec.inputWidth);
-      image.decoded ??= decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide });
-      image.input ??= modelInput(image.decoded, s.fused);
+      const size = { maxPixels: MAX_PIXELS, height: s.fused.spec.inputHeight, width: s.fused.spec.inputWidth };
+      // As embedImage does: a JPEG is decoded to planes, and "resize" includes the colour conversion.
+      image.decoded ??= decodeForModel(image.bytes, size);
+      image.input ??= modelInput(image.decoded, s.fused).slice();
       image.embedding ??= s.fused.embed(image.input, 1);
       let sink = 0;
       for (let i = 0; i < n; i++) {
-        if (stage === 'decode') sink += decodeImage(image.bytes, { maxPixels: MAX_PIXELS, minSide }).width;
+        if (stage === 'decode') sink += decodedSize(decodeForModel(image.bytes, { ...size, reuse: planeScratch })).width;
         else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
         else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
         else if (stage === 'head') sink += JSON.stringify(rankPredictions(s.head, predictHead(s.head, image.embedding, 1), 5)).length;
         else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS }).embedding[0];
         else throw new Error('stage must be decode, resize, forward, head or embed');
       }
-      return { sink, decoded: { width: image.decoded.width, height: image.decoded.height }, wasmHeapBytes: wasmHeapBytes() };
+      return { sink, decoded: decodedSize(image.decoded), wasmHeapBytes: wasmHeapBytes() };
     }
     case '/upload': {
       // Receiving an upload, the two ways a worker can read a body.
@@ -157,9 +169,9 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
       else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
       else if (step === 'model') cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
-      else if (step === 'decode') cold.decoded = decodeImage(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, minSide: 224 });
+      else if (step === 'decode') cold.decoded = decodeForModel(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, height: 224, width: 224 });
       else if (step === 'resize') {
-        const input = toModelInput(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+        const input = modelInputFrom(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
         return { first: input[0] };
       }
       else if (step === 'forward') {

@@ -1,7 +1,9 @@
 import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
 import type { RgbImage } from './image-types.ts';
-import { decodeJpeg, type JpegScale } from './jpeg/decode-jpeg.ts';
+import { convertToRgb } from './jpeg/colour-convert.ts';
+import { decodeJpeg, decodeJpegPlanes, type JpegScale } from './jpeg/decode-jpeg.ts';
+import { planarInputSupported, type PlanarSource } from './preprocess.ts';
 import { decodePng } from './png/decode-png.ts';
 import { probeImage } from './probe-image.ts';
 import { decodeWebp } from './webp/decode-webp.ts';
@@ -50,6 +52,33 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
   const decoded = decodeJpeg(bytes, scale);
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
+}
+
+/** A decoded image on its way to the model: RGB pixels, or a JPEG's planes still to be resized and converted. */
+export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; source: PlanarSource };
+
+/**
+ * Decodes an image for {@link modelInputFrom} with a `height` x `width` target: as {@link decodeImage}
+ * with `minSide = max(height, width)`, except that a greyscale or YCbCr JPEG that is shrunk to the target
+ * stays as its component planes (chroma at its own resolution), so the resize can run on the planes and
+ * colour conversion on the target's pixels only. With `reuse`, the planes are only valid until the next
+ * call with the same array (see decodeJpegPlanes).
+ * Throws as {@link decodeImage}.
+ */
+export function decodeForModel(
+  bytes: Uint8Array, options: { maxPixels: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+): ModelImage {
+  const minSide = Math.max(options.height, options.width);
+  const info = probeImage(bytes);
+  if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, minSide }) };
+  }
+  const scale = chooseJpegScale(info.width, info.height, minSide);
+  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse });
+  const source = { jpeg, orientation: info.orientation };
+  if (planarInputSupported(source, options)) return { kind: 'planar', source };
+  const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);
+  return { kind: 'rgb', image: applyExifOrientation({ data: rgb, width: jpeg.width, height: jpeg.height, channels: 3 }, info.orientation) };
 }
 
 function megapixels(pixels: number): string {

@@ -5,8 +5,8 @@ import { createLayersBaseline, type LayersBaseline } from '../../bench/layers-ba
 import { createBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
-import { decodeImage } from '../../shared/image/decode-image.ts';
-import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeForModel, decodeImage } from '../../shared/image/decode-image.ts';
+import { modelInputFrom, toModelInput } from '../../shared/image/preprocess.ts';
 import { startTfBackend } from '../../trainer/tf-backend.ts';
 import { backbonePath, imagePath } from '../helpers/node-fixtures.ts';
 
@@ -57,7 +57,8 @@ describe.each(['mobilenet_v2_1.0_224_quant', 'mobilenet_v1_0.25_128_quant'])('fu
     const bytes = new Uint8Array(readFileSync(imagePath('cat_720p.jpg')));
     const { embedding } = embedImage(bytes, fused, { maxImagePixels: 50e6 });
     const { spec } = fused;
-    const input = toModelInput(decodeImage(bytes, { maxPixels: 50e6, minSide: Math.max(spec.inputHeight, spec.inputWidth) }), {
+    // The serving path's own input: a JPEG's planes resized, then colour-converted.
+    const input = modelInputFrom(decodeForModel(bytes, { maxPixels: 50e6, height: spec.inputHeight, width: spec.inputWidth }), {
       height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint,
     });
     const expected = baseline.embed(input, 1);

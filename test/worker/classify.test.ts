@@ -77,9 +77,11 @@ describe('POST /v1/classify with a head trained in the test', () => {
     expect(((await response.json()) as ClassifyBody).predictions).toHaveLength(2);
   });
 
-  it('classifies a PNG exactly like the JPEG it was made from', async () => {
+  it('classifies a PNG like the JPEG it was made from', async () => {
     const jpeg = fixture(fixtureNames('hymenoptera/val/ants/')[0]);
-    // The service decodes JPEGs straight to the smallest DCT scale that still covers the 128 px input.
+    // The service decodes JPEGs straight to the smallest DCT scale that still covers the 128 px input, and
+    // resizes their planes before the colour conversion (chroma at its own resolution), so the two inputs
+    // differ by rounding (a fraction of a grey level on average) and the scores agree to 3 decimals.
     const rgb = decodeImage(jpeg, { maxPixels: 50_000_000, minSide: 128 });
     const png = encodePng({ width: rgb.width, height: rgb.height, data: rgb.data, channels: 3, depth: 8 });
     const [fromJpeg, fromPng] = await Promise.all([
@@ -87,7 +89,7 @@ describe('POST /v1/classify with a head trained in the test', () => {
       fetchWorker(post('/v1/classify', png, 'image/png')).then((r) => r.json() as Promise<ClassifyBody>),
     ]);
     expect(fromPng.predictions[0].label).toBe(fromJpeg.predictions[0].label);
-    expect(fromPng.predictions[0].score).toBeCloseTo(fromJpeg.predictions[0].score, 5);
+    expect(fromPng.predictions[0].score).toBeCloseTo(fromJpeg.predictions[0].score, 3);
   });
 
   it('classifies a WebP like the JPEG it was made from', async () => {

@@ -4,18 +4,12 @@ import { unsupportedJpegProcess } from '../probe-image.ts';
 import { BitReader, buildHuffmanTable, type HuffmanTable } from './huffman.ts';
 import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
 import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
+import { decodeSequentialScan, ZIGZAG, type ScanComponent } from './sequential-scan.ts';
 
 /** 1/1, 1/2, 1/4 or 1/8: the output is ceil(width / scale) x ceil(height / scale). */
 export type JpegScale = 1 | 2 | 4 | 8;
 
-/** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
-const ZIGZAG = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
-  54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
-]);
-
-interface Component {
+interface Component extends ScanComponent {
   id: number;
   h: number;
   v: number;
@@ -64,6 +58,33 @@ interface Frame {
  * UndecodableImageError for truncated or corrupt data.
  */
 export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Array; width: number; height: number } {
+  const { planes, width, height, transform } = decodeJpegPlanes(bytes, scale);
+  return { data: convertToRgb(planes, width, height, transform), width, height };
+}
+
+/** A JPEG decoded to its component planes, before upsampling and colour conversion. */
+export interface JpegPlanes {
+  /** Pixel size at the decoded scale: ceil(stored width / scale) x ceil(stored height / scale). */
+  width: number;
+  height: number;
+  /** One plane per component; `upH` x `upV` pixels share each sample. */
+  planes: PlaneSet;
+  transform: ColourTransform;
+}
+
+/**
+ * Decodes a JPEG as {@link decodeJpeg} does, but stops before upsampling and colour conversion.
+ * With `compactChroma`, subsampled components are transformed at their own resolution (each sample then
+ * covers `upH` x `upV` output pixels) instead of with a larger IDCT at the luma resolution: a quarter of
+ * the chroma work for 4:2:0, for callers that average the planes down anyway.
+ * With `reuse`, planes come from (and are kept in) that array, one per component: they are then only
+ * valid until the next decode with the same array. Fresh memory is slow to touch the first time here
+ * (page faults, ~3 ms per MB), so a caller that uses the planes at once saves that on every call.
+ * Throws as {@link decodeJpeg}.
+ */
+export function decodeJpegPlanes(
+  bytes: Uint8Array, scale: JpegScale, options: { compactChroma?: boolean; reuse?: Uint8ClampedArray[] } = {},
+): JpegPlanes {
   const quant: (Uint16Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
   const acTables: (HuffmanTable | undefined)[] = [];
@@ -140,7 +161,7 @@ export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Ar
         break;
       case 0xc0: case 0xc1: case 0xc2: {
         if (frame) throw new UnsupportedMediaError(`JPEG with more than one frame is not supported; ${ACCEPTED_TYPES}`);
-        frame = readFrame(bytes, seg, end, marker === 0xc2, scale);
+        frame = readFrame(bytes, seg, end, marker === 0xc2, scale, options.compactChroma === true, options.reuse);
         break;
       }
       case 0xda: { // SOS
@@ -183,10 +204,12 @@ export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Ar
   const width = Math.ceil(frame.width / scale);
   const height = Math.ceil(frame.height / scale);
   const planes: PlaneSet = frame.components.map((c) => ({ data: c.plane, stride: c.planeStride, upH: c.upH, upV: c.upV }));
-  return { data: convertToRgb(planes, width, height, transform), width, height };
+  return { planes, width, height, transform };
 }
 
-function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale): Frame {
+function readFrame(
+  bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale, compactChroma: boolean, reuse?: Uint8ClampedArray[],
+): Frame {
   const precision = bytes[seg];
   if (precision !== 8) throw new UnsupportedMediaError(`${precision}-bit JPEG is not supported; ${ACCEPTED_TYPES}`);
   const height = (bytes[seg + 1] << 8) | bytes[seg + 2];
@@ -209,13 +232,13 @@ function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boo
   const mcusPerLine = Math.ceil(width / (8 * hMax));
   const mcusPerColumn = Math.ceil(height / (8 * vMax));
   const out = 8 / scale;
-  const components = raw.map((r): Component => {
+  const components = raw.map((r, index): Component => {
     if (hMax % r.h !== 0 || vMax % r.v !== 0) {
       throw new UnsupportedMediaError(`JPEG sampling factors ${raw.map((c) => `${c.h}x${c.v}`).join(',')} are not supported (each must divide the largest); ${ACCEPTED_TYPES}`);
     }
     const rh = hMax / r.h, rv = vMax / r.v;
     // A subsampled component can use a larger IDCT than the luma one and need less upsampling afterwards.
-    const idctSize = Math.min(8, out * Math.min(rh, rv)) as IdctSize;
+    const idctSize = (compactChroma ? out : Math.min(8, out * Math.min(rh, rv))) as IdctSize;
     const blocksPerLineAlloc = mcusPerLine * r.h;
     const blocksPerColumnAlloc = mcusPerColumn * r.v;
     const planeStride = blocksPerLineAlloc * idctSize;
@@ -225,7 +248,7 @@ function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boo
       blocksPerLine: Math.ceil(Math.ceil((width * r.h) / hMax) / 8),
       blocksPerColumn: Math.ceil(Math.ceil((height * r.v) / vMax) / 8),
       blocksPerLineAlloc, blocksPerColumnAlloc, idctSize,
-      plane: new Uint8ClampedArray(planeStride * blocksPerColumnAlloc * idctSize),
+      plane: planeBuffer(planeStride * blocksPerColumnAlloc * idctSize, reuse, index),
       planeStride,
       upH: (out * rh) / idctSize,
       upV: (out * rv) / idctSize,
@@ -234,6 +257,16 @@ function readFrame(bytes: Uint8Array, seg: number, end: number, progressive: boo
     };
   });
   return { width, height, progressive, hMax, vMax, mcusPerLine, mcusPerColumn, components };
+}
+
+/** Planes up to this size are kept for reuse; larger ones are allocated each time, so nothing big stays pinned. */
+const REUSED_PLANE_BYTES = 4 << 20;
+
+function planeBuffer(size: number, reuse: Uint8ClampedArray[] | undefined, index: number): Uint8ClampedArray {
+  if (!reuse || size > REUSED_PLANE_BYTES) return new Uint8ClampedArray(size);
+  if (!reuse[index] || reuse[index].length < size) reuse[index] = new Uint8ClampedArray(size);
+  // Every sample the decoder later reads is written first (each block is transformed before use).
+  return reuse[index].subarray(0, size);
 }
 
 function colourTransform(components: Component[], adobe: number, jfif: boolean): ColourTransform {
@@ -248,7 +281,6 @@ function colourTransform(components: Component[], adobe: number, jfif: boolean):
   return adobe >= 0 ? 'cmyk-inverted' : 'cmyk';
 }
 
-const blockBuffer = new Int32Array(64);
 const preparedCache = new WeakMap<Uint16Array, Float32Array[]>();
 
 function prepared(quant: (Uint16Array | undefined)[], index: number, size: IdctSize): Float32Array {
@@ -290,40 +322,16 @@ function decodeScan(
       throw new UndecodableImageError('corrupt JPEG: scan uses a Huffman table that was not defined');
     }
   }
+  if (!progressive) {
+    for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
+    return decodeSequentialScan(bytes, start, comps, frame.mcusPerLine, frame.mcusPerColumn, restartInterval);
+  }
   const reader = new BitReader(bytes, start);
   let eobrun = 0;
 
-  // One function per kind of scan; each decodes one block given the offset of its coefficients.
-  let decodeBlock: (c: Component, coefs: Int16Array | Int32Array, off: number) => void;
-  if (!progressive) {
-    decodeBlock = (c, blk) => {
-      const t = reader.decode(c.dcTable!);
-      c.dcPred += reader.receiveExtend(t);
-      blk[0] = c.dcPred;
-      const ac = c.acTable!;
-      const fast = ac.acFast;
-      for (let k = 1; k < 64;) {
-        const f = fast[reader.peek()];
-        if (f !== 0) {
-          reader.skip(f & 15);
-          k += (f >> 4) & 15;
-          blk[ZIGZAG[k]] = f >> 8;
-          k++;
-          continue;
-        }
-        const rs = reader.decode(ac);
-        const s = rs & 15, r = rs >> 4;
-        if (s === 0) {
-          if (r < 15) break;
-          k += 16;
-          continue;
-        }
-        k += r;
-        blk[ZIGZAG[k]] = reader.receiveExtend(s);
-        k++;
-      }
-    };
-  } else if (ss === 0) {
+  // One function per kind of progressive scan; each decodes one block given the offset of its coefficients.
+  let decodeBlock: (c: Component, coefs: Int16Array, off: number) => void;
+  if (ss === 0) {
     decodeBlock = ah === 0
       ? (c, coefs, off) => {
         const t = reader.decode(c.dcTable!);
@@ -400,47 +408,8 @@ function decodeScan(
     };
   }
 
-  const skipAc = (ac: HuffmanTable): void => {
-    const fast = ac.acFast;
-    for (let k = 1; k < 64;) {
-      const f = fast[reader.peek()];
-      if (f !== 0) {
-        reader.skip(f & 15);
-        k += ((f >> 4) & 15) + 1;
-        continue;
-      }
-      const rs = reader.decode(ac);
-      const s = rs & 15, r = rs >> 4;
-      if (s === 0) {
-        if (r < 15) break;
-        k += 16;
-        continue;
-      }
-      reader.bits(s);
-      k += r + 1;
-    }
-  };
-
-  const blk = blockBuffer;
-  // Dequantisers resolved once per scan rather than per block.
-  if (!progressive) for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
   const visit = (c: Component, row: number, col: number): void => {
-    if (progressive) {
-      decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
-      return;
-    }
-    const size = c.idctSize;
-    if (size === 1) {
-      // At 1/8 scale only the DC term is used: the AC codes are decoded to stay in step, but not stored.
-      const t = reader.decode(c.dcTable!);
-      c.dcPred += reader.receiveExtend(t);
-      skipAc(c.acTable!);
-      c.plane[row * c.planeStride + col] = (c.dcPred * c.scanQuant![0]) / 8 + 128;
-      return;
-    }
-    blk.fill(0);
-    decodeBlock(c, blk, 0);
-    idctBlock(blk, 0, c.scanQuant!, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+    decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
   };
 
   let mcu = 0;

@@ -1,7 +1,7 @@
 import { UndecodableImageError } from '../../errors.ts';
 
 /** Codes up to this many bits are decoded with one table look-up; longer ones take the canonical slow path. */
-const LOOKAHEAD = 9;
+export const LOOKAHEAD = 10;
 
 /** A JPEG Huffman table prepared for decoding. */
 export interface HuffmanTable {
@@ -14,8 +14,9 @@ export interface HuffmanTable {
   values: Uint8Array;
   /**
    * For AC decoding, indexed like `lookup`: when a code AND the magnitude bits after it both fit in the next
-   * LOOKAHEAD bits, `(value << 8) | (run << 4) | totalBits` (never 0); else 0. One look-up then replaces
-   * decode + receiveExtend for most coefficients of a photo (libjpeg-turbo's fast AC path).
+   * LOOKAHEAD bits, `(value << 8) | (run << 4) | totalBits` (value is never 0); for the end-of-block code,
+   * just its length (value 0); else 0. One look-up then replaces decode + receiveExtend for most
+   * coefficients of a photo (libjpeg-turbo's fast AC path), and ends most blocks.
    */
   acFast: Int32Array;
 }
@@ -60,7 +61,11 @@ function buildAcFast(lookup: Uint16Array): Int32Array {
     const entry = lookup[i];
     if (entry === 0) continue;
     const len = entry >> 8, r = (entry >> 4) & 15, s = entry & 15;
-    // End of block and runs of 16 zeros (s = 0) stay on the general path.
+    if (s === 0 && r === 0) {
+      fast[i] = len;
+      continue;
+    }
+    // Runs of 16 zeros, and codes whose magnitude bits do not fit, stay on the general path.
     if (s === 0 || len + s > LOOKAHEAD) continue;
     const bits = (i >> (LOOKAHEAD - len - s)) & ((1 << s) - 1);
     const value = bits < 1 << (s - 1) ? bits - (1 << s) + 1 : bits;
@@ -130,17 +135,6 @@ export class BitReader {
     if (len > 16) throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
     this.cnt -= len;
     return table.values[table.valueOffset[len] + code];
-  }
-
-  /** The next LOOKAHEAD bits without consuming them, for `HuffmanTable.acFast`; consume with `skip`. */
-  peek(): number {
-    if (this.cnt < 16) this.fill();
-    return (this.buf >>> (this.cnt - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1);
-  }
-
-  /** Consumes n bits already seen through `peek` (n <= LOOKAHEAD). */
-  skip(n: number): void {
-    this.cnt -= n;
   }
 
   /** Reads n (0..16) raw bits as an unsigned number. */

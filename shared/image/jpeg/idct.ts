@@ -30,7 +30,6 @@ function reducedBasis(n: number): Float64Array {
   }
   return m;
 }
-const B4 = reducedBasis(4);
 const B2 = reducedBasis(2);
 const work = new Float64Array(64);
 
@@ -112,22 +111,28 @@ function idct8(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Ui
   }
 }
 
+// The 4-point IDCT as a butterfly: x0..x3 = even +- odd, with C(u)/2 cos((2x+1) u pi / 8) folded into the constants.
+const E = 0.5 * Math.SQRT1_2;
+const O1 = 0.5 * Math.cos(Math.PI / 8);
+const O3 = 0.5 * Math.cos((3 * Math.PI) / 8);
+
 function idct4(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
   const ws = work;
-  const b = B4;
   for (let u = 0; u < 4; u++) {
-    const f0 = c[off + u] * q[u], f1 = c[off + 8 + u] * q[8 + u];
-    const f2 = c[off + 16 + u] * q[16 + u], f3 = c[off + 24 + u] * q[24 + u];
-    for (let y = 0; y < 4; y++) {
-      ws[y * 4 + u] = b[y * 4] * f0 + b[y * 4 + 1] * f1 + b[y * 4 + 2] * f2 + b[y * 4 + 3] * f3;
-    }
+    const i = off + u;
+    const f0 = c[i] * q[u], f1 = c[i + 8] * q[8 + u], f2 = c[i + 16] * q[16 + u], f3 = c[i + 24] * q[24 + u];
+    const t0 = E * (f0 + f2), t1 = E * (f0 - f2);
+    const o0 = O1 * f1 + O3 * f3, o1 = O3 * f1 - O1 * f3;
+    ws[u] = t0 + o0; ws[12 + u] = t0 - o0;
+    ws[4 + u] = t1 + o1; ws[8 + u] = t1 - o1;
   }
-  for (let y = 0; y < 4; y++) {
-    const f0 = ws[y * 4], f1 = ws[y * 4 + 1], f2 = ws[y * 4 + 2], f3 = ws[y * 4 + 3];
-    const o = outOff + y * stride;
-    for (let x = 0; x < 4; x++) {
-      out[o + x] = b[x * 4] * f0 + b[x * 4 + 1] * f1 + b[x * 4 + 2] * f2 + b[x * 4 + 3] * f3 + 128;
-    }
+  for (let y = 0; y < 16; y += 4) {
+    const f0 = ws[y], f1 = ws[y + 1], f2 = ws[y + 2], f3 = ws[y + 3];
+    const t0 = E * (f0 + f2) + 128, t1 = E * (f0 - f2) + 128;
+    const o0 = O1 * f1 + O3 * f3, o1 = O3 * f1 - O1 * f3;
+    const o = outOff + (y >> 2) * stride;
+    out[o] = t0 + o0; out[o + 3] = t0 - o0;
+    out[o + 1] = t1 + o1; out[o + 2] = t1 - o1;
   }
 }
 
