@@ -10,8 +10,9 @@ export interface LoadedBackbone {
 /**
  * Reads a stored backbone from KV, imports it and builds the executable model on the tfjs backend, which
  * `backendReady` starts (so that start overlaps the KV reads). Only the embedding part is imported: serving
- * never runs the original classifier, and its weights would cost a third of the import and upload; they are
- * dequantized straight into the wasm heap (`importBackboneModel`). The caller owns the result and disposes it.
+ * never runs the original classifier, whose weights would cost a third of the import. The rest is dequantized
+ * straight into the wasm heap and packed up front (`importBackboneModel`). The caller owns the result and
+ * disposes it.
  * @throws NotReadyError / InvalidModelError from `loadBackboneBytes` and `importBackboneModel`
  */
 export async function loadStoredBackbone(kv: KvLike, id: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedBackbone> {
