@@ -107,6 +107,20 @@ export function processCpuMs(pids: number[]): number {
   return ns / 1e6;
 }
 
+/**
+ * Resident memory of the processes in MiB, summed: `VmRSS` now or `VmHWM` (the peak since the process started), from
+ * /proc/PID/status. For workerd under `wrangler dev` this is everything in the process: the worker's isolate, and
+ * also miniflare's local D1/KV/R2 (SQLite and their own isolates) and memory V8 has not collected yet.
+ */
+export function processMemoryMb(pids: number[], field: 'VmRSS' | 'VmHWM'): number {
+  let kb = 0;
+  for (const pid of pids) {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
+    if (match) kb += Number(match[1]);
+  }
+  return kb / 1024;
+}
+
 /** Runs `work` and returns the workerd CPU milliseconds and wall milliseconds it took. */
 export async function measure(server: DevServer, work: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
   const c0 = processCpuMs(server.workerdPids);

@@ -14,7 +14,9 @@ import { embedImage } from '../../shared/embed-image.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
 import type { Head } from '../../shared/head/head-types.ts';
 import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
-import { trainHead, type TrainingSet } from '../../shared/head/train-head.ts';
+import { trainHead, type QuantisedTrainingSet, type TrainingSet } from '../../shared/head/train-head.ts';
+import { allocateQuantisedRows, quantiseEmbeddingInto } from '../../shared/examples/embedding-codec.ts';
+import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
 import { decodeForModel, type ModelImage } from '../../shared/image/decode-image.ts';
 import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
@@ -38,7 +40,7 @@ const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
 const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?: Float32Array; embedding?: Float32Array }>();
 const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
-const training = new Map<number, { set: TrainingSet; initial: Head }>();
+const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
 async function startBackend(name: string): Promise<void> {
   if (name === 'cpu') {
@@ -184,20 +186,26 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
     case '/memory':
       return { wasmHeapBytes: wasmHeapBytes(), tf: tf.memory() };
     case '/train-setup': {
-      // Stand-in for the cron job: `size` stored embeddings in 10 classes, and a head trained earlier on a
-      // tenth as many from the same distribution to warm-start from.
+      // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
+      // a head trained earlier on a tenth as many from the same distribution to warm-start from.
       const size = Number(url.searchParams.get('size'));
       const d = Number(url.searchParams.get('d') ?? '1280');
       const counts = (total: number) => Array.from({ length: 10 }, () => total / 10);
       const set = makeSyntheticSet({ counts: counts(size), embeddingSize: d, seed: 11, structureSeed: 3 });
       const earlier = makeSyntheticSet({ counts: counts(size / 10), embeddingSize: d, seed: 12, structureSeed: 3 });
-      training.set(size, { set, initial: trainHead(earlier, { seed: 1 }).head });
+      // Both 8-bit, so the fit's kernels see only codes, as in the job (float rows too would make them polymorphic).
+      const quantised = (from: TrainingSet): QuantisedTrainingSet => {
+        const rows = allocateQuantisedRows(from.labelIndex.length, d);
+        for (let r = 0; r < from.labelIndex.length; r++) quantiseEmbeddingInto(from.embeddings.subarray(r * d, (r + 1) * d), rows, r);
+        return { ...from, embeddings: rows };
+      };
+      training.set(size, { set: quantised(set), initial: trainHead(quantised(earlier), { seed: 1 }).head });
       return { ok: true };
     }
     case '/train': {
       const { set, initial } = need(training.get(Number(url.searchParams.get('size'))), 'that training set');
       const maxEvaluations = Number(url.searchParams.get('maxEvaluations') ?? '100');
-      const result = trainHead(set, { seed: 1, initial, maxEvaluations });
+      const result = trainHead(set, { seed: 1, initial, maxEvaluations, tolerance: WARM_START_TOLERANCE });
       const { head, ...rest } = result as unknown as Record<string, unknown>;
       void head;
       return rest;

@@ -11,6 +11,7 @@
  * examples whatever order they arrive in. Only `deadline` can make two runs differ.
  */
 import { BadRequestError } from '../errors.ts';
+import type { QuantisedRows } from '../examples/embedding-codec.ts';
 import type { Head } from './head-types.ts';
 
 /** Labelled embeddings. */
@@ -21,6 +22,18 @@ export interface TrainingSet {
   /** [n], each in [0, labels.length). */
   labelIndex: Int32Array;
   /** Unique, non-empty; every label needs at least one example. */
+  labels: string[];
+}
+
+/**
+ * Labelled embeddings kept 8-bit (as the retraining job stores them): row i, column j is
+ * `embeddings.offset[i] + embeddings.step[i] * embeddings.codes[i * embeddingSize + j]`. Training reads the codes
+ * directly (x . w = offset * sum(w) + step * (codes . w)), so the set takes a quarter of the float32 memory.
+ */
+export interface QuantisedTrainingSet {
+  embeddings: QuantisedRows;
+  embeddingSize: number;
+  labelIndex: Int32Array;
   labels: string[];
 }
 
@@ -107,26 +120,28 @@ const SCALE_FLOOR_FRACTION = 0.05;
 
 /**
  * Trains a softmax-regression head on labelled embeddings.
- * @param data embeddings [n * embeddingSize] with labelIndex [n] into labels
+ * @param data embeddings [n * embeddingSize] (float32, or 8-bit with a per-row offset and step) with labelIndex [n]
+ *   into labels
  * @returns the head (labels in `data.labels` order, temperature 1) and how training went
  * @throws BadRequestError when there are fewer than 2 labels, a label has no examples, lengths disagree,
  *   an embedding value is not finite, an option is out of range, or `initial` has another embeddingSize
  */
-export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult {
+export function trainHead(data: TrainingSet | QuantisedTrainingSet, options: TrainOptions): TrainResult {
   const { n, d, k } = validate(data, options);
+  const rows = rowData(data);
   const l2 = options.l2 ?? DEFAULT_L2;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const maxEvaluations = options.maxEvaluations ?? Infinity;
   const userDeadline = options.deadline ?? never;
 
-  const order = canonicalOrder(data, n, d);
-  const { mean, scale, constant } = standardisation(data.embeddings, order, n, d);
+  const order = canonicalOrder(rows, data.labelIndex, n, d);
+  const { mean, scale, constant } = standardisation(rows, order, n, d);
   const rowWeight = rowWeights(data.labelIndex, order, k, options.classWeighting ?? 'balanced');
   const labelOfRow = new Int32Array(n);
   for (let r = 0; r < n; r++) labelOfRow[r] = data.labelIndex[order[r]];
 
-  const objective = new Objective(data.embeddings, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2);
+  const objective = new Objective(rows, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2);
   const start = options.initial ? warmStart(options.initial, data.labels, mean, scale) : new Float64Array(k * d + k);
   const overBudget = (): boolean => objective.evaluations >= maxEvaluations;
   const run = minimiseLbfgs(objective, start, { maxIterations, tolerance, deadline: () => overBudget() || userDeadline() });
@@ -151,11 +166,32 @@ export function trainHead(data: TrainingSet, options: TrainOptions): TrainResult
  */
 export function fitStandardisation(data: TrainingSet): { featureMean: Float32Array; featureScale: Float32Array } {
   const { n, d } = validate(data, { seed: 0 });
-  const { mean, scale } = standardisation(data.embeddings, canonicalOrder(data, n, d), n, d);
+  const rows = rowData(data);
+  const { mean, scale } = standardisation(rows, canonicalOrder(rows, data.labelIndex, n, d), n, d);
   return { featureMean: Float32Array.from(mean), featureScale: Float32Array.from(scale) };
 }
 
-function validate(data: TrainingSet, options: TrainOptions): { n: number; d: number; k: number } {
+/**
+ * The embeddings as the fit reads them: `values` (float32 values, or 8-bit codes), and for codes the per-row
+ * affine (value = offset[r] + step[r] * code).
+ */
+interface RowData {
+  values: Float32Array | Uint8Array;
+  rowOffset: Float32Array | null;
+  rowStep: Float32Array | null;
+}
+
+function isQuantised(data: TrainingSet | QuantisedTrainingSet): data is QuantisedTrainingSet {
+  return !(data.embeddings instanceof Float32Array);
+}
+
+function rowData(data: TrainingSet | QuantisedTrainingSet): RowData {
+  return isQuantised(data)
+    ? { values: data.embeddings.codes, rowOffset: data.embeddings.offset, rowStep: data.embeddings.step }
+    : { values: data.embeddings, rowOffset: null, rowStep: null };
+}
+
+function validate(data: TrainingSet | QuantisedTrainingSet, options: TrainOptions): { n: number; d: number; k: number } {
   const { embeddings, embeddingSize: d, labelIndex, labels } = data;
   if (!Array.isArray(labels) || labels.length < 2) {
     throw new BadRequestError(`training needs at least 2 labels, got ${labels?.length ?? 0}`, 'too_few_labels');
@@ -167,13 +203,24 @@ function validate(data: TrainingSet, options: TrainOptions): { n: number; d: num
     seen.add(label);
   }
   if (!Number.isInteger(d) || d < 1) throw new BadRequestError(`embeddingSize must be a positive integer, got ${d}`);
-  if (!(embeddings instanceof Float32Array)) throw new BadRequestError('embeddings must be a Float32Array');
+  const quantised = isQuantised(data);
+  if (quantised) {
+    const { codes, offset, step, width } = data.embeddings;
+    if (!(codes instanceof Uint8Array && offset instanceof Float32Array && step instanceof Float32Array)) {
+      throw new BadRequestError('quantised embeddings need Uint8Array codes and Float32Array offset and step');
+    }
+    if (width !== d) throw new BadRequestError(`quantised embeddings have width ${width} but embeddingSize is ${d}`);
+  } else if (!(embeddings instanceof Float32Array)) throw new BadRequestError('embeddings must be a Float32Array');
   if (!(labelIndex instanceof Int32Array)) throw new BadRequestError('labelIndex must be an Int32Array');
   const n = labelIndex.length;
-  if (embeddings.length !== n * d) {
+  const values = quantised ? data.embeddings.codes : (embeddings as Float32Array);
+  if (values.length !== n * d) {
     throw new BadRequestError(
-      `embeddings have ${embeddings.length} values but ${n} labels x embeddingSize ${d} = ${n * d} were expected`,
+      `embeddings have ${values.length} values but ${n} labels x embeddingSize ${d} = ${n * d} were expected`,
     );
+  }
+  if (quantised && (data.embeddings.offset.length !== n || data.embeddings.step.length !== n)) {
+    throw new BadRequestError(`quantised embeddings need an offset and a step for each of the ${n} rows`);
   }
   const k = labels.length;
   const counts = new Int32Array(k);
@@ -188,9 +235,18 @@ function validate(data: TrainingSet, options: TrainOptions): { n: number; d: num
       `every label needs at least one example; none for ${empty.map((l) => `"${l}"`).join(', ')} (drop the label or add photos)`,
     );
   }
-  for (let i = 0; i < embeddings.length; i++) {
-    if (!Number.isFinite(embeddings[i])) {
-      throw new BadRequestError(`embedding ${Math.floor(i / d)} has a non-finite value (${embeddings[i]}) at index ${i % d}`);
+  if (quantised) {
+    const { offset, step } = data.embeddings;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(offset[i]) || !Number.isFinite(step[i]) || !Number.isFinite(offset[i] + 255 * step[i])) {
+        throw new BadRequestError(`embedding ${i} has a non-finite offset or step (${offset[i]}, ${step[i]})`);
+      }
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        throw new BadRequestError(`embedding ${Math.floor(i / d)} has a non-finite value (${values[i]}) at index ${i % d}`);
+      }
     }
   }
   const { seed, l2, maxIterations, tolerance, classWeighting, initial } = options;
@@ -217,23 +273,33 @@ function validate(data: TrainingSet, options: TrainOptions): { n: number; d: num
 }
 
 /**
- * A permutation of the rows that depends only on their content: by label, then by a hash of the float bits,
- * then by the values themselves. Identical rows are interchangeable, so summing in this order makes training
- * independent of the order the caller listed the examples in.
+ * A permutation of the rows that depends only on their content: by label, then by a hash of the float bits (or of
+ * the codes, offset and step), then by the values themselves. Identical rows are interchangeable, so summing in
+ * this order makes training independent of the order the caller listed the examples in.
  */
-function canonicalOrder(data: TrainingSet, n: number, d: number): Int32Array {
-  const { embeddings, labelIndex } = data;
-  const bits = new Uint32Array(embeddings.buffer, embeddings.byteOffset, embeddings.length);
+function canonicalOrder(rows: RowData, labelIndex: Int32Array, n: number, d: number): Int32Array {
+  const { values, rowOffset, rowStep } = rows;
+  // Float rows hash and compare their bits; quantised rows their codes, then their offset and step bits.
+  const words = values instanceof Float32Array ? new Uint32Array(values.buffer, values.byteOffset, values.length) : values;
+  const offsetBits = rowOffset ? new Uint32Array(rowOffset.buffer, rowOffset.byteOffset, n) : null;
+  const stepBits = rowStep ? new Uint32Array(rowStep.buffer, rowStep.byteOffset, n) : null;
   const hashA = new Uint32Array(n);
   const hashB = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
     for (let j = i * d, end = j + d; j < end; j++) {
-      const w = bits[j];
+      const w = words[j];
       a = Math.imul(a ^ w, 0x01000193);
       b = Math.imul(b ^ w, 0x5bd1e995);
       b ^= b >>> 15;
+    }
+    if (offsetBits && stepBits) {
+      for (const w of [offsetBits[i], stepBits[i]]) {
+        a = Math.imul(a ^ w, 0x01000193);
+        b = Math.imul(b ^ w, 0x5bd1e995);
+        b ^= b >>> 15;
+      }
     }
     hashA[i] = a >>> 0;
     hashB[i] = b >>> 0;
@@ -244,9 +310,10 @@ function canonicalOrder(data: TrainingSet, n: number, d: number): Int32Array {
     if (hashA[p] !== hashA[q]) return hashA[p] - hashA[q];
     if (hashB[p] !== hashB[q]) return hashB[p] - hashB[q];
     for (let j = 0; j < d; j++) {
-      const diff = bits[p * d + j] - bits[q * d + j];
+      const diff = words[p * d + j] - words[q * d + j];
       if (diff !== 0) return diff;
     }
+    if (offsetBits && stepBits) return offsetBits[p] - offsetBits[q] || stepBits[p] - stepBits[q];
     return 0;
   });
   return Int32Array.from(order);
@@ -254,16 +321,20 @@ function canonicalOrder(data: TrainingSet, n: number, d: number): Int32Array {
 
 /** Per-feature mean and 1/std (population), in float64, summed in canonical order; constant[j] = 1 for constant features. */
 function standardisation(
-  x: Float32Array, order: Int32Array, n: number, d: number,
+  rows: RowData, order: Int32Array, n: number, d: number,
 ): { mean: Float64Array; scale: Float64Array; constant: Uint8Array } {
+  const { values: x, rowOffset, rowStep } = rows;
   const mean = new Float64Array(d);
   const variance = new Float64Array(d);
   const min = new Float64Array(d).fill(Infinity);
   const max = new Float64Array(d).fill(-Infinity);
   for (let r = 0; r < n; r++) {
     const o = order[r] * d;
+    const a = rowOffset ? rowOffset[order[r]] : 0;
+    const s = rowStep ? rowStep[order[r]] : 1;
     for (let j = 0; j < d; j++) {
-      const v = x[o + j];
+      // a + s * x is exact for float rows (0 + 1 * x), so they keep their values bit for bit.
+      const v = a + s * x[o + j];
       mean[j] += v;
       if (v < min[j]) min[j] = v;
       if (v > max[j]) max[j] = v;
@@ -272,8 +343,10 @@ function standardisation(
   for (let j = 0; j < d; j++) mean[j] /= n;
   for (let r = 0; r < n; r++) {
     const o = order[r] * d;
+    const a = rowOffset ? rowOffset[order[r]] : 0;
+    const s = rowStep ? rowStep[order[r]] : 1;
     for (let j = 0; j < d; j++) {
-      const delta = x[o + j] - mean[j];
+      const delta = a + s * x[o + j] - mean[j];
       variance[j] += delta * delta;
     }
   }
@@ -353,7 +426,9 @@ function toHead(theta: Float64Array, labels: string[], mean: Float64Array, scale
 
 /**
  * F and its gradient. The standardisation is folded into the weights (z . w = x . (s w) - m . (s w)) so the
- * raw float32 embeddings are read directly: no standardised copy of the data set in memory.
+ * raw float32 embeddings are read directly: no standardised copy of the data set in memory. Quantised rows are
+ * read as codes too: x . e = offset * sum(e) + step * (codes . e), and the gradient's sum_r residual_r x_r
+ * splits the same way (an offset term per class, added to every feature at the end).
  */
 class Objective {
   evaluations = 0;
@@ -363,9 +438,13 @@ class Objective {
   private readonly biasGradient: Float64Array;
   private readonly logits: Float64Array;
   private readonly residual: Float64Array;
+  /** quantised rows only: sum_j effective[c][j], the residuals times each row's step, and sum_r residual_rc offset_r */
+  private readonly effectiveSum: Float64Array;
+  private readonly scaledResidual: Float64Array;
+  private readonly offsetGradient: Float64Array;
 
   constructor(
-    private readonly x: Float32Array,
+    private readonly rows: RowData,
     private readonly d: number,
     private readonly k: number,
     private readonly order: Int32Array,
@@ -382,24 +461,33 @@ class Objective {
     this.biasGradient = new Float64Array(k);
     this.logits = new Float64Array(4 * k);
     this.residual = new Float64Array(4 * k);
+    this.effectiveSum = new Float64Array(k);
+    this.scaledResidual = new Float64Array(4 * k);
+    this.offsetGradient = new Float64Array(k);
   }
 
   /** Returns F(theta) and writes dF/dtheta into gradient. */
   evaluate(theta: Float64Array, gradient: Float64Array): number {
     this.evaluations++;
-    const { x, d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2, effective, offset, rawGradient, biasGradient, logits, residual } = this;
+    const { d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2, effective, offset, rawGradient, biasGradient, logits, residual } = this;
+    const { effectiveSum, scaledResidual, offsetGradient } = this;
+    const { values: x, rowOffset, rowStep } = this.rows;
     const n = order.length;
     for (let c = 0; c < k; c++) {
       let shift = theta[k * d + c];
+      let sum = 0;
       for (let j = 0; j < d; j++) {
         const v = scale[j] * theta[c * d + j];
         effective[c * d + j] = v;
         shift -= mean[j] * v;
+        sum += v;
       }
       offset[c] = shift;
+      effectiveSum[c] = sum;
     }
     rawGradient.fill(0);
     biasGradient.fill(0);
+    offsetGradient.fill(0);
     let loss = 0;
     // Four rows at a time: each weight load serves four rows and each gradient store takes four rows' terms.
     // A short last block repeats its last row with weight 0, which adds exact zeros.
@@ -411,7 +499,17 @@ class Objective {
       const o1 = order[r1] * d;
       const o2 = order[r2] * d;
       const o3 = order[r3] * d;
-      blockLogits(x, o0, o1, o2, o3, effective, offset, d, k, logits);
+      blockDots(x, o0, o1, o2, o3, effective, d, k, logits);
+      for (let q = 0; q < 4; q++) {
+        const row = Math.min(r + q, n - 1);
+        if (rowOffset && rowStep) {
+          const a = rowOffset[order[row]];
+          const s = rowStep[order[row]];
+          for (let c = 0; c < k; c++) logits[q * k + c] = s * logits[q * k + c] + (a * effectiveSum[c] + offset[c]);
+        } else {
+          for (let c = 0; c < k; c++) logits[q * k + c] += offset[c];
+        }
+      }
       for (let q = 0; q < 4; q++) {
         const row = r + q;
         const weight = row < n ? rowWeight[row] : 0;
@@ -419,17 +517,32 @@ class Objective {
         loss += weight * softmaxResidual(logits, residual, q * k, k, y, weight);
         for (let c = 0; c < k; c++) biasGradient[c] += residual[q * k + c];
       }
-      blockGradient(x, o0, o1, o2, o3, residual, d, k, rawGradient);
+      if (rowOffset && rowStep) {
+        for (let q = 0; q < 4; q++) {
+          const row = order[Math.min(r + q, n - 1)];
+          const a = rowOffset[row];
+          const s = rowStep[row];
+          for (let c = 0; c < k; c++) {
+            const e = residual[q * k + c];
+            scaledResidual[q * k + c] = s * e;
+            offsetGradient[c] += a * e;
+          }
+        }
+        blockGradient(x, o0, o1, o2, o3, scaledResidual, d, k, rawGradient);
+      } else {
+        blockGradient(x, o0, o1, o2, o3, residual, d, k, rawGradient);
+      }
     }
     let penalty = 0;
     for (let c = 0; c < k; c++) {
       const base = c * d;
       const gb = biasGradient[c];
+      const go = offsetGradient[c];
       for (let j = 0; j < d; j++) {
         const w = theta[base + j];
         penalty += w * w;
         // A constant feature's data gradient is exactly 0; computed, it would be a rounding residue of x - mean.
-        const data = constant[j] === 1 ? 0 : scale[j] * (rawGradient[base + j] - mean[j] * gb);
+        const data = constant[j] === 1 ? 0 : scale[j] * (rawGradient[base + j] + go - mean[j] * gb);
         gradient[base + j] = data + l2 * w;
       }
       gradient[k * d + c] = gb;
@@ -439,13 +552,13 @@ class Objective {
 }
 
 /**
- * logits[q * k + c] = x_row_q . effective_c + offset[c] for the four rows starting at o0..o3.
+ * logits[q * k + c] = x_row_q . effective_c for the four rows starting at o0..o3 (float values or 8-bit codes).
  * Two classes per pass over the rows: eight independent accumulators and six loads per eight multiply-adds is
  * what V8's scalar code does fastest (about 1.7x the one-class loop).
  */
-function blockLogits(
-  x: Float32Array, o0: number, o1: number, o2: number, o3: number,
-  effective: Float64Array, offset: Float64Array, d: number, k: number, logits: Float64Array,
+function blockDots(
+  x: Float32Array | Uint8Array, o0: number, o1: number, o2: number, o3: number,
+  effective: Float64Array, d: number, k: number, logits: Float64Array,
 ): void {
   let c = 0;
   for (; c + 1 < k; c += 2) {
@@ -468,14 +581,14 @@ function blockLogits(
       e2 += x2 * w;
       e3 += x3 * w;
     }
-    logits[c] = a0 + offset[c];
-    logits[k + c] = a1 + offset[c];
-    logits[2 * k + c] = a2 + offset[c];
-    logits[3 * k + c] = a3 + offset[c];
-    logits[c + 1] = e0 + offset[c + 1];
-    logits[k + c + 1] = e1 + offset[c + 1];
-    logits[2 * k + c + 1] = e2 + offset[c + 1];
-    logits[3 * k + c + 1] = e3 + offset[c + 1];
+    logits[c] = a0;
+    logits[k + c] = a1;
+    logits[2 * k + c] = a2;
+    logits[3 * k + c] = a3;
+    logits[c + 1] = e0;
+    logits[k + c + 1] = e1;
+    logits[2 * k + c + 1] = e2;
+    logits[3 * k + c + 1] = e3;
   }
   if (c < k) {
     const b0 = c * d;
@@ -487,16 +600,16 @@ function blockLogits(
       a2 += x[o2 + j] * v;
       a3 += x[o3 + j] * v;
     }
-    logits[c] = a0 + offset[c];
-    logits[k + c] = a1 + offset[c];
-    logits[2 * k + c] = a2 + offset[c];
-    logits[3 * k + c] = a3 + offset[c];
+    logits[c] = a0;
+    logits[k + c] = a1;
+    logits[2 * k + c] = a2;
+    logits[3 * k + c] = a3;
   }
 }
 
 /** rawGradient[c * d + j] += sum_q residual[q * k + c] * x_row_q[j] for the four rows, two classes per pass. */
 function blockGradient(
-  x: Float32Array, o0: number, o1: number, o2: number, o3: number,
+  x: Float32Array | Uint8Array, o0: number, o1: number, o2: number, o3: number,
   residual: Float64Array, d: number, k: number, rawGradient: Float64Array,
 ): void {
   let c = 0;

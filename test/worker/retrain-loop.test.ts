@@ -45,6 +45,16 @@ describe('the retraining loop over HTTP: examples in, cron fine-tunes, /v1/class
       if (label === name.split('/')[2]) correct++;
     }
     expect(correct / val.length).toBeGreaterThanOrEqual(0.75);
+    // Calibrated on the holdout like a CLI head: a temperature and an "unknown" threshold per label, in the
+    // manifest and the run record, and classify answers with that threshold.
+    const firstModel = await json(await call('GET', '/v1/model', { admin: false }));
+    const calibration = firstModel.head.calibration;
+    expect(calibration.temperature).toBeGreaterThan(0);
+    expect(Object.keys(calibration.thresholds).sort()).toEqual(['ants', 'bees']);
+    expect(first.details.calibration).toMatchObject({ temperature: calibration.temperature, thresholds: calibration.thresholds });
+    const decided = await json(await call('POST', '/v1/classify', { body: fixture(val[0]), headers: { 'content-type': 'image/jpeg' }, admin: false }));
+    expect(typeof decided.threshold).toBe('number');
+    expect(decided.threshold).toBe(calibration.thresholds[decided.label ?? decided.candidate]);
 
     // Nothing new: the run does no backbone forward and publishes nothing.
     const noop = await runCron();
