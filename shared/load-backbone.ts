@@ -1,5 +1,4 @@
-import { createBackboneModel, type BackboneModel } from './backbone/backbone-model.ts';
-import { importTflite } from './backbone/import-tflite.ts';
+import { importBackboneModel, type BackboneModel } from './backbone/backbone-model.ts';
 import { loadBackboneBytes, type BackboneManifest } from './store/backbone-store.ts';
 import type { KvLike } from './store/kv-like.ts';
 
@@ -11,12 +10,13 @@ export interface LoadedBackbone {
 /**
  * Reads a stored backbone from KV, imports it and builds the executable model on the tfjs backend, which
  * `backendReady` starts (so that start overlaps the KV reads). Only the embedding part is imported: serving
- * never runs the original classifier, and its weights would cost a third of the import and upload. The
- * caller owns the result and disposes it.
- * @throws NotReadyError / InvalidModelError from `loadBackboneBytes` and `importTflite`
+ * never runs the original classifier, whose weights would cost a third of the import. The rest is dequantized
+ * straight into the wasm heap and packed up front (`importBackboneModel`). The caller owns the result and
+ * disposes it.
+ * @throws NotReadyError / InvalidModelError from `loadBackboneBytes` and `importBackboneModel`
  */
 export async function loadStoredBackbone(kv: KvLike, id: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedBackbone> {
   const [{ manifest, bytes }] = await Promise.all([loadBackboneBytes(kv, id), backendReady]);
-  const model = createBackboneModel(importTflite(bytes, { name: manifest.name, embeddingOnly: true }));
+  const model = importBackboneModel(bytes, { name: manifest.name, embeddingOnly: true });
   return { manifest, model };
 }

@@ -3,7 +3,7 @@
  * cold start as separate requests in its one isolate, timing each from /proc (workerd's clock cannot split
  * them). Used by `30-cold-start.bench.ts`.
  */
-import { backboneBytes } from './fixtures.ts';
+import { backboneBytes, benchImages } from './fixtures.ts';
 import { summarize } from './stats.ts';
 import { call, measure, startWranglerDev } from './wrangler-dev.ts';
 
@@ -12,16 +12,18 @@ export const COLD_STEPS: Record<string, string> = {
   backend: 'start wasm backend',
   bytes: 'receive the 3.6 MB backbone (a request body here; KV in the service)',
   sha256: 'sha256 of the backbone',
-  import: 'import TFLite up to the embedding (parse, dequantize, transpose)',
-  upload: 'upload weights to the wasm heap',
+  model: 'import TFLite up to the embedding straight into the wasm heap, pack every convolution (importBackboneModel)',
   forward: 'first forward',
   'forward 2': 'second forward',
   'forward 3': 'third forward',
+  decode: 'decode the 1 MP JPEG as the service does (first time in the isolate)',
+  resize: 'model input at 224x224: colour conversion, resize, normalization (first time)',
 };
 
 /** Median workerd CPU ms of each step over `rounds` fresh isolates, a no-op request's CPU subtracted. */
 export async function profileColdSteps(rounds: number): Promise<Record<string, number>> {
   const bytes = backboneBytes();
+  const photo = benchImages().find((i) => i.name === '1mp.jpg')!.bytes;
   const cpu: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
     const server = await startWranglerDev(['-c', 'bench/wrangler.bench.toml'], '/noop');
@@ -29,7 +31,7 @@ export async function profileColdSteps(rounds: number): Promise<Record<string, n
       const noop = (await measure(server, () => call(`${server.url}/noop`))).cpu;
       for (const name of Object.keys(COLD_STEPS)) {
         const step = name.split(' ')[0];
-        const init = step === 'bytes' ? { method: 'POST', body: bytes } : undefined;
+        const init = step === 'bytes' ? { method: 'POST', body: bytes } : step === 'decode' ? { method: 'POST', body: photo } : undefined;
         const { cpu: ms } = await measure(server, () => call(`${server.url}/cold-step?step=${step}`, init));
         (cpu[name] ??= []).push(ms - noop);
       }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
-import { createBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
+import { createBackboneModel, importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
@@ -39,7 +39,7 @@ interface State {
 const MAX_PIXELS = 50_000_000;
 let state: State | undefined;
 const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?: Float32Array; embedding?: Float32Array }>();
-const cold: { bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
+const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
 async function startBackend(name: string): Promise<void> {
@@ -170,11 +170,17 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       else if (step === 'sha256') await sha256Hex(need(cold.bytes, 'the bytes'));
       else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
       else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
+      else if (step === 'model') cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
+      else if (step === 'decode') cold.decoded = decodeForModel(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, height: 224, width: 224 });
+      else if (step === 'resize') {
+        const input = modelInputFrom(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
+        return { first: input[0] };
+      }
       else if (step === 'forward') {
         const { spec } = need(cold.model, 'the model');
         const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels).fill(0.1);
         return { sum: checksum(cold.model!.embed(input, 1)) };
-      } else throw new Error('step must be backend, bytes, sha256, import, upload or forward');
+      } else throw new Error('step must be backend, bytes, sha256, import, upload, model, forward, decode or resize');
       return { ok: true };
     }
     case '/memory':

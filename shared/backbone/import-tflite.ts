@@ -24,6 +24,12 @@ export interface ImportTfliteOptions {
    * serving, which only embeds: MobileNet's classifier holds a third of its weights.
    */
   embeddingOnly?: boolean;
+  /**
+   * Where each weight and bias array is written: a fresh Float32Array by default. The serving path passes views
+   * of the wasm heap where the tensors will live, so the weights are written once, where the kernels read
+   * them. The importer fills every element of an array before it asks for the next one and never reads it back.
+   */
+  allocate?: (length: number) => Float32Array;
 }
 
 function product(shape: readonly number[]): number {
@@ -47,8 +53,12 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-/** Float constant data as a typed array, copied so that it is aligned and owned. */
+/** Float constant data as a typed array: a view when aligned, else an aligned copy; float16 converted. */
 function floats(type: 'float32' | 'float16' | 'float64', data: Uint8Array, count: number): Float32Array | Float64Array {
+  const bytesPer = type === 'float64' ? 8 : type === 'float32' ? 4 : 2;
+  if (type !== 'float16' && data.byteOffset % bytesPer === 0) {
+    return type === 'float32' ? new Float32Array(data.buffer, data.byteOffset, count) : new Float64Array(data.buffer, data.byteOffset, count);
+  }
   const aligned = data.slice().buffer;
   if (type === 'float32') return new Float32Array(aligned, 0, count);
   if (type === 'float64') return new Float64Array(aligned, 0, count);
@@ -76,7 +86,10 @@ class Importer {
   /** constants produced by DEQUANTIZE of a constant (e.g. float16 weights) */
   private readonly folded = new Map<number, Float32Array>();
 
-  constructor(private readonly model: TfliteModel) {
+  constructor(
+    private readonly model: TfliteModel,
+    private readonly allocate: (length: number) => Float32Array,
+  ) {
     this.graphTensors = model.subgraphs[0].tensors;
   }
 
@@ -114,13 +127,24 @@ class Importer {
    * A constant tensor as float32: float32 and float16 as they are, integer types through their (per-tensor or
    * per-axis) scale and zero point. `fallbackScale` serves int32 biases stored without quantization, whose
    * scale is input scale x weight scale by TFLite's convention. With `firstAxisLast` the first axis moves to
-   * the end ([out, h, w, in] to [h, w, in, out]) in the same pass, sparing a second large copy.
+   * the end ([out, h, w, in] to [h, w, in, out]) in the same pass, sparing a second large copy. The result is
+   * written into `into` (the import's allocator by default).
    */
-  constant(index: number, what: string, options: { fallbackScale?: number[]; firstAxisLast?: boolean } = {}): Float32Array {
+  constant(
+    index: number,
+    what: string,
+    options: { fallbackScale?: number[]; firstAxisLast?: boolean; into?: (length: number) => Float32Array } = {},
+  ): Float32Array {
     const t = this.tensor(index, what);
     const first = t.shape[0] ?? 1;
+    const allocate = options.into ?? this.allocate;
     const folded = this.folded.get(index);
-    if (folded) return options.firstAxisLast ? moveFirstAxisLast(folded, first) : folded;
+    if (folded) {
+      const out = allocate(folded.length);
+      if (options.firstAxisLast) moveFirstAxisLast(folded, first, out);
+      else out.set(folded);
+      return out;
+    }
     const data = this.model.buffers[t.buffer];
     const count = product(t.shape);
     const bytesPer = TENSOR_TYPE_BYTES[t.type];
@@ -133,9 +157,9 @@ class Importer {
     let scale = [1];
     let zeroPoint = [0];
     let axis = 0;
+    const float = t.type === 'float32' || t.type === 'float16' || t.type === 'float64';
     if (t.type === 'float32' || t.type === 'float16' || t.type === 'float64') {
       raw = floats(t.type, data, count);
-      if (!options.firstAxisLast && raw instanceof Float32Array) return raw;
     } else {
       raw = integers(t.type, data, count);
       const q = t.quantization;
@@ -152,22 +176,35 @@ class Importer {
         `${what} (${t.name}) has ${scale.length} scales and ${zeroPoint.length} zero points for dimension ${axis} of shape [${t.shape.join(', ')}]`,
       );
     }
-    const out = new Float32Array(count);
+    const out = allocate(count);
     if (count === 0) return out;
+    const transpose = options.firstAxisLast === true && first > 1;
+    if (float && !transpose) {
+      out.set(raw as Float32Array | Float64Array);
+      return out;
+    }
     const inner = perAxis ? product(t.shape.slice(axis + 1)) : count;
     const outer = count / (inner * channels);
     const rest = count / first;
-    const transpose = options.firstAxisLast === true && first > 1;
+    if (!transpose) {
+      for (let i = 0, o = 0; o < outer; o++) {
+        for (let c = 0; c < channels; c++, i += inner) dequantizeRun(raw, i, inner, zeroPoint[c], scale[c], out, i, 1);
+      }
+      return out;
+    }
+    // Transposing [first, rest] to [rest, first]: value i = (f, r) goes to r * first + f. A run of the source
+    // with one scale stays on one row f when the quantized axis is the first (or the scale is per tensor).
+    if (channels === 1 || (axis === 0 && outer === 1)) {
+      for (let f = 0; f < first; f++) {
+        const c = channels === 1 ? 0 : f;
+        dequantizeRun(raw, f * rest, rest, zeroPoint[c], scale[c], out, f, first);
+      }
+      return out;
+    }
     let i = 0;
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++) {
-        const s = scale[c];
-        const z = zeroPoint[c];
-        if (transpose) {
-          for (let k = 0; k < inner; k++, i++) out[(i % rest) * first + ((i / rest) | 0)] = (raw[i] - z) * s;
-        } else {
-          for (let k = 0; k < inner; k++, i++) out[i] = (raw[i] - z) * s;
-        }
+        for (let k = 0; k < inner; k++, i++) out[(i % rest) * first + ((i / rest) | 0)] = (raw[i] - zeroPoint[c]) * scale[c];
       }
     }
     return out;
@@ -176,7 +213,7 @@ class Importer {
   /** Bias of a conv or fully connected op, zeros when the optional input is absent. */
   bias(op: TfliteOperator, channels: number, what: string): Float32Array {
     const index = op.inputs[2];
-    if (index === undefined || index < 0) return new Float32Array(channels);
+    if (index === undefined || index < 0) return this.allocate(channels).fill(0);
     const input = this.graphTensors[op.inputs[0]]?.quantization;
     const weights = this.graphTensors[op.inputs[1]]?.quantization;
     const fallback = input && weights ? weights.scale.map((s) => s * input.scale[0]) : undefined;
@@ -197,7 +234,8 @@ class Importer {
   }
 
   foldDequantize(op: TfliteOperator): void {
-    this.folded.set(op.outputs[0], this.constant(op.inputs[0], 'DEQUANTIZE input'));
+    // An intermediate, read again when an operator uses it: kept in memory of its own.
+    this.folded.set(op.outputs[0], this.constant(op.inputs[0], 'DEQUANTIZE input', { into: (length) => new Float32Array(length) }));
   }
 }
 
@@ -271,30 +309,37 @@ function pixelMapping(model: TfliteModel, input: TfliteTensor): { pixelScale: nu
   throw new InvalidModelError(`input tensor ${input.name} has type ${input.type}; supported input types are uint8, int8 and float32`);
 }
 
-/** [O, ...middle, I] (TFLite filters and fully connected weights) to [...middle, I, O] (TensorFlow.js). */
-function moveFirstAxisLast(data: Float32Array, first: number): Float32Array {
+/**
+ * out[to + k * stride] = (raw[from + k] - zeroPoint) * scale for k < count. Kept tiny on purpose: a cold start
+ * runs it on millions of weights before V8 has optimized it, and a small function is optimized in a fraction
+ * of the time the importer's big loop took.
+ */
+function dequantizeRun(raw: ArrayLike<number>, from: number, count: number, zeroPoint: number, scale: number, out: Float32Array, to: number, stride: number): void {
+  for (let k = from, end = from + count, t = to; k < end; k++, t += stride) out[t] = (raw[k] - zeroPoint) * scale;
+}
+
+/** [O, ...middle, I] (TFLite filters and fully connected weights) to [...middle, I, O] (TensorFlow.js), into `out`. */
+function moveFirstAxisLast(data: Float32Array, first: number, out: Float32Array): void {
   const rest = data.length / first;
-  const out = new Float32Array(data.length);
   for (let o = 0; o < first; o++) {
     const from = o * rest;
     for (let r = 0; r < rest; r++) out[r * first + o] = data[from + r];
   }
-  return out;
 }
 
 /**
  * Imports a TFLite image classifier (MobileNet V1/V2 style: uint8 per-tensor or int8 per-channel quantized,
  * or float) as a float32 backbone graph plus its original classifier.
  * @param bytes the whole `.tflite` file
- * @returns `{spec, input, layers, embedding, classifier, output}`; weights are fresh Float32Arrays, so the
- *   bytes may be released afterwards
+ * @returns `{spec, input, layers, embedding, classifier, output}`; weights are fresh Float32Arrays (or what
+ *   `options.allocate` returned), never views of `bytes`, so the bytes may be released afterwards
  * @throws InvalidModelError for a malformed file, an unsupported operator, activation or tensor type, or a
  *   network with no global average pool to take the embedding from
  */
 export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {}): BackboneGraph {
   const model = readTflite(bytes);
   const graph = model.subgraphs[0];
-  const im = new Importer(model);
+  const im = new Importer(model, options.allocate ?? ((length) => new Float32Array(length)));
   if (graph.inputs.length !== 1) throw new InvalidModelError(`TFLite model has ${graph.inputs.length} inputs; a backbone takes exactly one image`);
   const inputTensor = im.tensor(graph.inputs[0], 'model input');
   const [batch, height, width, channels] = inputTensor.shape;

@@ -75,3 +75,64 @@ export function startWasmBackend(
   });
   return started;
 }
+
+/** Float32 tensors allocated in the wasm heap before their values are written; see `wasmHeapTensors`. */
+export interface HeapTensors {
+  /** a 1-D tensor's memory in the wasm heap, as a view to fill before the next `allocate` (which may grow the heap) */
+  allocate(length: number): Float32Array;
+  /** the tensor behind an array `allocate` returned, reshaped; the caller owns it. Undefined for any other array. */
+  take(array: Float32Array, shape: number[]): tf.Tensor | undefined;
+  /** disposes the tensors nobody took */
+  dispose(): void;
+}
+
+/**
+ * Lets weights be written straight into the memory of their tensors on the wasm heap, instead of into a
+ * Float32Array that `tf.tensor` then copies there: one fresh copy of the weights instead of two, and on this
+ * platform every first touch of fresh memory costs several milliseconds per megabyte. Uses BackendWasm's
+ * `makeOutput` and `typedArrayFromHeap` (how its own kernels make outputs; tfjs is pinned at 4.22).
+ * @returns null when the active backend is not wasm
+ */
+export function wasmHeapTensors(): HeapTensors | null {
+  const backend = tf.backend();
+  if (!(backend instanceof BackendWasm)) return null;
+  const tensors = new Map<Float32Array, tf.Tensor>();
+  return {
+    allocate(length) {
+      const info = backend.makeOutput([length], 'float32');
+      const tensor = tf.engine().makeTensorFromTensorInfo(info, backend);
+      const view = backend.typedArrayFromHeap(info) as Float32Array;
+      tensors.set(view, tensor);
+      return view;
+    },
+    take(array, shape) {
+      const tensor = tensors.get(array);
+      if (!tensor) return undefined;
+      tensors.delete(array);
+      const shaped = tf.reshape(tensor, shape);
+      tensor.dispose();
+      return shaped;
+    },
+    dispose() {
+      tf.dispose([...tensors.values()]);
+      tensors.clear();
+    },
+  };
+}
+
+/**
+ * Frees the wasm heap memory of a convolution filter once XNNPACK has packed it into the layer's cached
+ * operator, keeping the tensor itself: tfjs-backend-wasm caches the operator under the filter's tensor id and
+ * deletes it when that tensor is disposed, and on a cache hit reads only the packed copy. The tensor's memory
+ * offset becomes 0, so its eventual dispose frees nothing twice (free(NULL) does nothing). Its values must
+ * never be read again: only ever pass it to the same convolution (same strides, padding, dilations, bias and
+ * activation, hence the same cached operator). Leans on BackendWasm's `dataIdMap` and `_free` (tfjs 4.22).
+ */
+export function freePackedFilter(filter: tf.Tensor): void {
+  const backend = tf.backend();
+  if (!(backend instanceof BackendWasm)) throw new Error('freePackedFilter needs the wasm backend');
+  const data = backend.dataIdMap.get(filter.dataId);
+  if (!data || data.memoryOffset === 0) return;
+  (backend.wasm as unknown as { _free(pointer: number): void })._free(data.memoryOffset);
+  data.memoryOffset = 0;
+}

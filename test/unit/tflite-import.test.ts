@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBackboneModel } from '../../shared/backbone/backbone-model.ts';
+import { createBackboneModel, importBackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite, type BackboneGraph } from '../../shared/backbone/import-tflite.ts';
 import { InvalidModelError } from '../../shared/errors.ts';
 import { toModelInput } from '../../shared/image/preprocess.ts';
@@ -301,6 +301,73 @@ describe('createBackboneModel', () => {
         model.dispose();
       }
     });
+  });
+});
+
+describe('importBackboneModel (the serving path: weights written into the wasm heap, packed up front)', () => {
+  beforeAll(async () => {
+    await startTfBackend();
+  });
+
+  for (const file of ['mobilenet_v1_0.25_128_quant.tflite', 'mobilenet_v2_1.0_224_quant.tflite', 'tf2_mobilenet_v2_1.0_224_ptq.tflite']) {
+    it(`embeds ${file} exactly as createBackboneModel(importTflite(...)) does, also after its freed filter memory is overwritten`, () => {
+      const bytes = fixture(file);
+      const before = tf.memory().numTensors;
+      const plain = createBackboneModel(importTflite(bytes, { embeddingOnly: true }));
+      const served = importBackboneModel(bytes, { name: file, embeddingOnly: true });
+      try {
+        expect(served.spec).toEqual({ ...plain.spec, name: file });
+        const graph = { spec: plain.spec } as BackboneGraph;
+        const a = modelInput('cat_720p.jpg', graph);
+        const b = modelInput('hot_dog.jpg', graph);
+        const both = new Float32Array(a.length * 2);
+        both.set(a);
+        both.set(b, a.length);
+        const expected = plain.embed(a, 1);
+        const expectedBoth = plain.embed(both, 2);
+        expect(served.embed(a, 1)).toEqual(expected);
+        expect(served.embed(both, 2)).toEqual(expectedBoth);
+        // The filters' own memory was freed once packed: fill whatever reuses it with NaN. A convolution that
+        // read its filter again (re-packed) would now give NaN.
+        const scribble = tf.fill([4_000_000], NaN);
+        try {
+          expect(served.embed(a, 1)).toEqual(expected);
+          expect(served.embed(both, 2)).toEqual(expectedBoth);
+        } finally {
+          scribble.dispose();
+        }
+      } finally {
+        plain.dispose();
+        served.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('keeps the original classifier when asked for the whole file', () => {
+    const bytes = fixture('mobilenet_v1_0.25_128_quant.tflite');
+    const graph = importTflite(bytes);
+    const plain = createBackboneModel(graph);
+    const served = importBackboneModel(bytes);
+    try {
+      const pixels = modelInput('hot_dog.jpg', graph);
+      expect(served.classify(pixels, 1)).toEqual(plain.classify(pixels, 1));
+    } finally {
+      plain.dispose();
+      served.dispose();
+    }
+  });
+
+  it('rejects a malformed file with InvalidModelError and leaves no tensors behind', () => {
+    const before = tf.memory().numTensors;
+    const bytes = fixture('mobilenet_v1_0.25_128_quant.tflite');
+    // Operator 1 becomes a MUL: operator 0's weights are already in the heap when the import fails.
+    const codes = new FlatBuffer(bytes).root('TFL3').tables(1).length;
+    const mul = Array.from({ length: codes }, (_, k) => withOpcode(bytes, k, 18)).find(
+      (patched) => readTflite(patched).subgraphs[0].operators[1].opName === 'MUL',
+    );
+    expect(() => importBackboneModel(mul!)).toThrow(InvalidModelError);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
