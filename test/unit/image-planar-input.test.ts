@@ -27,7 +27,7 @@ describe('planar model input (JPEG planes resized, then colour-converted)', () =
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('orients (and mirrors) like the RGB path: orientation %i', (orientation) => {
     // The same 4:2:0 planes both ways, so only the order of colour conversion and resize differs.
-    const jpeg = decodeJpegPlanes(photo, 2, { compactChroma: true });
+    const jpeg = decodeJpegPlanes(photo, 3, { compactChroma: true }); // 3/8: 480x270, as the classify path decodes it
     const rgb = applyExifOrientation({ data: convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform), width: jpeg.width, height: jpeg.height, channels: 3 }, orientation);
     for (const mirror of [false, true]) {
       const d = diff(planesToModelInput({ jpeg, orientation, mirror }, target), toModelInput(mirror ? flipHorizontal(rgb) : rgb, target));
@@ -51,10 +51,12 @@ describe('planar model input (JPEG planes resized, then colour-converted)', () =
       const planar = decodeForModel(bytes, { maxPixels: 1e8, height: 224, width: 224 });
       expect(planar.kind).toBe('planar');
       const d = diff(modelInputFrom(planar, target), toModelInput(decodeImage(bytes, { maxPixels: 1e8, minSide: 224 }), target));
-      // Chroma comes from a 4x4 instead of an 8x8 IDCT and clipping happens after averaging: under a level
-      // on average, a few levels at the most saturated edges.
+      // This 1280x720 photo decodes at 3/8. Chroma comes from 3x3 IDCTs at its own resolution instead of
+      // 6x6 ones at the luma resolution (the RGB path keeps chroma frequencies 3 to 5, which the resize to
+      // 224 mostly but not entirely averages away) and clipping happens after averaging: under a level on
+      // average (0.74), more than 4 levels for ~2% of values, at saturated edges.
       expect(d.mean).toBeLessThan(1);
-      expect(d.over4).toBeLessThan(0.005);
+      expect(d.over4).toBeLessThan(0.03);
       const mirrored = diff(modelInputFrom(planar, target, { mirror: true }), toModelInput(flipHorizontal(decodeImage(bytes, { maxPixels: 1e8, minSide: 224 })), target));
       expect(mirrored.mean).toBeLessThan(1);
     }

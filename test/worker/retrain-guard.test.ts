@@ -30,7 +30,9 @@ describe('guarded promotion', () => {
     }
     await ingest(extraBees, 'ants');
     const trainingBees = beeIds.filter((id) => !isHoldout(id, HOLDOUT_PERCENT));
-    for (const id of trainingBees.slice(0, Math.round(trainingBees.length * 0.7))) {
+    // 90%: with 70% the verdict hung on one holdout photo (8 lost vs 1 gained, p = 0.02, or 8 vs 2, p = 0.055,
+    // depending on the JPEG decode scale); at 90% it is 10 lost vs 1 or 2 gained, p <= 0.02, either way.
+    for (const id of trainingBees.slice(0, Math.round(trainingBees.length * 0.9))) {
       const response = await call('PATCH', `/v1/examples/${id}`, { body: JSON.stringify({ label: 'ants' }), headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(200);
     }

@@ -6,8 +6,11 @@ import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
 import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
 import { decodeSequentialScan, ZIGZAG, type ScanComponent } from './sequential-scan.ts';
 
-/** 1/1, 1/2, 1/4 or 1/8: the output is ceil(width / scale) x ceil(height / scale). */
-export type JpegScale = 1 | 2 | 4 | 8;
+/**
+ * A DCT-domain scale of M/8 as its numerator M, 1..8 (libjpeg's scale_num over 8): the output is
+ * ceil(width * M / 8) x ceil(height * M / 8) and each luma block becomes M x M pixels.
+ */
+export type JpegScale = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 interface Component extends ScanComponent {
   id: number;
@@ -20,7 +23,7 @@ interface Component extends ScanComponent {
   /** Blocks including MCU padding, as coded in an interleaved scan. */
   blocksPerLineAlloc: number;
   blocksPerColumnAlloc: number;
-  /** Pixels each block becomes (8 / scale, raised for subsampled components to save upsampling). */
+  /** Pixels each block becomes (M, raised for subsampled components to save upsampling). */
   idctSize: IdctSize;
   plane: Uint8ClampedArray;
   planeStride: number;
@@ -49,9 +52,9 @@ interface Frame {
 }
 
 /**
- * Decodes a baseline or progressive Huffman-coded 8-bit JPEG to interleaved RGB at 1/scale size,
- * scaling in the DCT domain. Pixel dimensions are ceil(width / scale) x ceil(height / scale) of the
- * stored (un-rotated) image; EXIF orientation is not applied here.
+ * Decodes a baseline or progressive Huffman-coded 8-bit JPEG to interleaved RGB at `scale`/8 size,
+ * scaling in the DCT domain. Pixel dimensions are ceil(width * scale / 8) x ceil(height * scale / 8) of
+ * the stored (un-rotated) image; EXIF orientation is not applied here.
  * Memory: sequential images are transformed block by block into component planes at output size;
  * progressive images keep one Int16 coefficient buffer (2 bytes per stored sample) until the last scan.
  * Throws UnsupportedMediaError for arithmetic coding, lossless, hierarchical or 12-bit JPEGs;
@@ -64,7 +67,7 @@ export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Ar
 
 /** A JPEG decoded to its component planes, before upsampling and colour conversion. */
 export interface JpegPlanes {
-  /** Pixel size at the decoded scale: ceil(stored width / scale) x ceil(stored height / scale). */
+  /** Pixel size at the decoded scale: ceil(stored width * scale / 8) x ceil(stored height * scale / 8). */
   width: number;
   height: number;
   /** One plane per component; `upH` x `upV` pixels share each sample. */
@@ -201,8 +204,8 @@ export function decodeJpegPlanes(
     }
   }
   const transform = colourTransform(frame.components, adobeTransform, jfif);
-  const width = Math.ceil(frame.width / scale);
-  const height = Math.ceil(frame.height / scale);
+  const width = Math.ceil((frame.width * scale) / 8);
+  const height = Math.ceil((frame.height * scale) / 8);
   const planes: PlaneSet = frame.components.map((c) => ({ data: c.plane, stride: c.planeStride, upH: c.upH, upV: c.upV }));
   return { planes, width, height, transform };
 }
@@ -231,14 +234,13 @@ function readFrame(
   const vMax = Math.max(...raw.map((c) => c.v));
   const mcusPerLine = Math.ceil(width / (8 * hMax));
   const mcusPerColumn = Math.ceil(height / (8 * vMax));
-  const out = 8 / scale;
+  const out = scale;
   const components = raw.map((r, index): Component => {
     if (hMax % r.h !== 0 || vMax % r.v !== 0) {
       throw new UnsupportedMediaError(`JPEG sampling factors ${raw.map((c) => `${c.h}x${c.v}`).join(',')} are not supported (each must divide the largest); ${ACCEPTED_TYPES}`);
     }
     const rh = hMax / r.h, rv = vMax / r.v;
-    // A subsampled component can use a larger IDCT than the luma one and need less upsampling afterwards.
-    const idctSize = (compactChroma ? out : Math.min(8, out * Math.min(rh, rv))) as IdctSize;
+    const idctSize = compactChroma ? out : chromaIdctSize(out, hMax, vMax, r.h, r.v);
     const blocksPerLineAlloc = mcusPerLine * r.h;
     const blocksPerColumnAlloc = mcusPerColumn * r.v;
     const planeStride = blocksPerLineAlloc * idctSize;
@@ -257,6 +259,17 @@ function readFrame(
     };
   });
   return { width, height, progressive, hMax, vMax, mcusPerLine, mcusPerColumn, components };
+}
+
+/**
+ * A subsampled component can use a larger IDCT than the luma one and need less upsampling afterwards:
+ * libjpeg-turbo's rule (jdmaster.c), doubling M while it stays below 8 and the sampling ratios in both
+ * directions are still divisible, so M = 3 gives 4:2:0 chroma 6x6 blocks and M = 5 gives 10x10.
+ */
+function chromaIdctSize(m: number, hMax: number, vMax: number, h: number, v: number): IdctSize {
+  let size = m;
+  while (size < 8 && (hMax * m) % (h * size * 2) === 0 && (vMax * m) % (v * size * 2) === 0) size *= 2;
+  return size;
 }
 
 /** Planes up to this size are kept for reuse; larger ones are allocated each time, so nothing big stays pinned. */

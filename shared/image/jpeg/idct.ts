@@ -1,10 +1,13 @@
 /**
- * Inverse DCTs that write 8x8, 4x4, 2x2 or 1x1 pixels per block. The reduced sizes evaluate the same
- * continuous reconstruction at the centres of 2x2, 4x4 or 8x8 pixel groups using only the lowest
- * frequencies, which is how libjpeg scales in the DCT domain: the work and the output shrink together.
+ * Inverse DCTs that write N x N pixels per block, N from 1 to 16. A size below 8 evaluates the same
+ * continuous reconstruction at N evenly spaced points per axis using only the lowest N frequencies, which
+ * is how libjpeg scales by N/8 in the DCT domain: the work and the output shrink together. Sizes above 8
+ * (chroma made at twice the luma scale instead of upsampled) evaluate all 8 frequencies at N points.
+ * 8, 4, 3 and 2 have butterflies; the other sizes (small images only) use the basis matrix.
  */
 
-export type IdctSize = 1 | 2 | 4 | 8;
+/** Pixels per block side: 1..16. */
+export type IdctSize = number;
 
 const AAN_SCALE = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
 
@@ -31,7 +34,8 @@ function reducedBasis(n: number): Float64Array {
   return m;
 }
 const B2 = reducedBasis(2);
-const work = new Float64Array(64);
+const work = new Float64Array(16 * 8);
+const bases: Float64Array[] = [];
 
 /**
  * Dequantises and inverse-transforms one block of coefficients (natural order, at `coefs[off..off+63]`)
@@ -44,8 +48,10 @@ export function idctBlock(
 ): void {
   if (size === 8) idct8(coefs, off, q, out, outOff, stride);
   else if (size === 4) idct4(coefs, off, q, out, outOff, stride);
+  else if (size === 3) idct3(coefs, off, q, out, outOff, stride);
   else if (size === 2) idct2(coefs, off, q, out, outOff, stride);
-  else out[outOff] = (coefs[off] * q[0]) / 8 + 128;
+  else if (size === 1) out[outOff] = (coefs[off] * q[0]) / 8 + 128;
+  else idctN(coefs, off, q, out, outOff, stride, size);
 }
 
 /** Float AAN IDCT (the structure of libjpeg's jidctflt.c). */
@@ -146,4 +152,75 @@ function idct2(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Ui
   out[outOff + 1] = b[2] * a0 + b[3] * a1 + 128;
   out[outOff + stride] = b[0] * d0 + b[1] * d1 + 128;
   out[outOff + stride + 1] = b[2] * d0 + b[3] * d1 + 128;
+}
+
+// The 3-point IDCT: x0, x2 = a f0 + c f2 +- b f1, x1 = a f0 - 2c f2, from C(u)/2 cos((2x+1) u pi / 6).
+const A3 = 0.5 * Math.SQRT1_2;
+const B3 = 0.5 * Math.cos(Math.PI / 6);
+const C3 = 0.25;
+
+function idct3(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number): void {
+  const o1 = outOff + stride, o2 = o1 + stride;
+  const a00 = c[off], a01 = c[off + 1], a02 = c[off + 2];
+  const a10 = c[off + 8], a11 = c[off + 9], a12 = c[off + 10];
+  const a20 = c[off + 16], a21 = c[off + 17], a22 = c[off + 18];
+  if ((a01 | a02 | a10 | a11 | a12 | a20 | a21 | a22) === 0) {
+    // Only the DC term: a flat block (common in smooth areas and chroma).
+    const v = ((a00 * q[0]) / 8 + 128.5) | 0;
+    out[outOff] = v; out[outOff + 1] = v; out[outOff + 2] = v;
+    out[o1] = v; out[o1 + 1] = v; out[o1 + 2] = v;
+    out[o2] = v; out[o2 + 1] = v; out[o2 + 2] = v;
+    return;
+  }
+  // Columns (vertical frequencies 0..2 -> rows 0..2), all in locals.
+  let f0 = A3 * a00 * q[0], f1 = B3 * a10 * q[8], f2 = C3 * a20 * q[16];
+  let t = f0 + f2;
+  const w00 = t + f1, w20 = t - f1, w10 = f0 - 2 * f2;
+  f0 = A3 * a01 * q[1]; f1 = B3 * a11 * q[9]; f2 = C3 * a21 * q[17];
+  t = f0 + f2;
+  const w01 = t + f1, w21 = t - f1, w11 = f0 - 2 * f2;
+  f0 = A3 * a02 * q[2]; f1 = B3 * a12 * q[10]; f2 = C3 * a22 * q[18];
+  t = f0 + f2;
+  const w02 = t + f1, w22 = t - f1, w12 = f0 - 2 * f2;
+  // Rows; +128.5 and truncation round to nearest (negative values clamp to 0 either way), and integer
+  // stores into the clamped array are cheaper than rounding doubles.
+  f0 = A3 * w00 + 128.5; f1 = B3 * w01; f2 = C3 * w02; t = f0 + f2;
+  out[outOff] = (t + f1) | 0; out[outOff + 2] = (t - f1) | 0; out[outOff + 1] = (f0 - 2 * f2) | 0;
+  f0 = A3 * w10 + 128.5; f1 = B3 * w11; f2 = C3 * w12; t = f0 + f2;
+  out[o1] = (t + f1) | 0; out[o1 + 2] = (t - f1) | 0; out[o1 + 1] = (f0 - 2 * f2) | 0;
+  f0 = A3 * w20 + 128.5; f1 = B3 * w21; f2 = C3 * w22; t = f0 + f2;
+  out[o2] = (t + f1) | 0; out[o2 + 2] = (t - f1) | 0; out[o2 + 1] = (f0 - 2 * f2) | 0;
+}
+
+/** Any size by the basis matrix: columns first (n x k intermediate), then rows. */
+function idctN(c: Int16Array | Int32Array, off: number, q: Float32Array, out: Uint8ClampedArray, outOff: number, stride: number, n: number): void {
+  const b = (bases[n] ??= reducedBasis8(n));
+  const k = Math.min(n, 8);
+  const ws = work;
+  for (let u = 0; u < k; u++) {
+    for (let y = 0; y < n; y++) {
+      let sum = 0;
+      for (let v = 0; v < k; v++) sum += b[y * 8 + v] * c[off + v * 8 + u] * q[v * 8 + u];
+      ws[y * 8 + u] = sum;
+    }
+  }
+  for (let y = 0; y < n; y++) {
+    const o = outOff + y * stride;
+    for (let x = 0; x < n; x++) {
+      let sum = 128;
+      for (let u = 0; u < k; u++) sum += b[x * 8 + u] * ws[y * 8 + u];
+      out[o + x] = sum;
+    }
+  }
+}
+
+/** basis[x * 8 + u] = C(u)/2 * cos((2x+1) u pi / 2n) for u < min(n, 8). */
+function reducedBasis8(n: number): Float64Array {
+  const m = new Float64Array(n * 8);
+  for (let x = 0; x < n; x++) {
+    for (let u = 0; u < Math.min(n, 8); u++) {
+      m[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n));
+    }
+  }
+  return m;
 }

@@ -28,12 +28,12 @@ export interface ScanComponent {
 const SHIFT = 32 - LOOKAHEAD;
 
 /** The natural-order positions each IDCT size reads: the rest of a block is decoded but never looked at. */
-const USED: Record<IdctSize, Uint8Array> = {
-  1: new Uint8Array([0]),
-  2: new Uint8Array([0, 1, 8, 9]),
-  4: new Uint8Array([0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27]),
-  8: new Uint8Array(64).map((_, i) => i),
-};
+function usedPositions(size: IdctSize): Uint8Array {
+  const k = Math.min(size, 8);
+  const used: number[] = [];
+  for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) used.push(r * 8 + c);
+  return Uint8Array.from(used);
+}
 
 /**
  * Upper bound on the bytes one MCU can consume (10 blocks of 64 codes of 16 bits plus 11 magnitude bits),
@@ -137,7 +137,7 @@ export function decodeSequentialScan(
   const pred = new Int32Array(comps.length);
   // Only the positions the largest IDCT of the scan reads need to be zero before the next block; the
   // others are written but never read.
-  const used = USED[Math.max(...comps.map((c) => c.idctSize)) as IdctSize];
+  const used = usedPositions(Math.max(...comps.map((c) => c.idctSize)));
   const c0 = comps[0];
   const mcusPerRow = single ? c0.blocksPerLine : mcusPerLine;
   const total = single ? c0.blocksPerLine * c0.blocksPerColumn : mcusPerLine * mcusPerColumn;
