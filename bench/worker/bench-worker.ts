@@ -95,12 +95,17 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     case '/setup': {
       await startBackend(env.BENCH_BACKEND);
-      const graph = importTflite(new Uint8Array(await request.arrayBuffer()), { name: url.searchParams.get('name') ?? 'backbone' });
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      const name = url.searchParams.get('name') ?? 'backbone';
       state?.fused.dispose();
       state?.layers?.dispose();
-      const fused = createBackboneModel(graph);
-      const layers = url.searchParams.get('layers') === '0' ? undefined : createLayersBaseline(graph);
-      const { spec } = graph;
+      // Without the LayersModel baseline, build the model as the service does (embedding only, packed up front),
+      // so the classify bench's heap and memory figures are the serving path's.
+      const servingOnly = url.searchParams.get('layers') === '0';
+      const graph = servingOnly ? null : importTflite(bytes, { name });
+      const fused = graph ? createBackboneModel(graph) : importBackboneModel(bytes, { name, embeddingOnly: true });
+      const layers = graph ? createLayersBaseline(graph) : undefined;
+      const { spec } = fused;
       const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels);
       for (let i = 0; i < input.length; i++) input[i] = ((i * 7919) % 255) / 127.5 - 1;
       const labels = ['ants', 'bees'];
