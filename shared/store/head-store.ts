@@ -133,7 +133,7 @@ export async function loadHead(kv: KvLike, version: string): Promise<{ manifest:
 }
 
 /**
- * Every stored head version's manifest, oldest first (versions start with their UTC timestamp).
+ * Every stored head version's manifest, oldest first (by training time, then version).
  * @throws Error when the KV binding cannot list (the CLI's remote adapter)
  */
 export async function listHeads(kv: KvLike): Promise<HeadManifest[]> {
@@ -149,8 +149,9 @@ export async function listHeads(kv: KvLike): Promise<HeadManifest[]> {
     if (page.list_complete || !page.cursor) break;
     cursor = page.cursor;
   }
-  const manifests = await Promise.all(versions.sort().map((v) => getHeadManifest(kv, v)));
-  return manifests.filter((m): m is HeadManifest => m !== null);
+  const manifests = (await Promise.all(versions.map((v) => getHeadManifest(kv, v)))).filter((m): m is HeadManifest => m !== null);
+  // Versions carry whole seconds; two heads published within one second are ordered by trainedAt (milliseconds).
+  return manifests.sort((a, b) => a.trainedAt.localeCompare(b.trainedAt) || a.version.localeCompare(b.version));
 }
 
 /**
