@@ -1,5 +1,5 @@
 import { UndecodableImageError } from '../../errors.ts';
-import { LOOKAHEAD, type HuffmanTable } from './huffman.ts';
+import { LOOKAHEAD, PAIR_BITS, type HuffmanTable } from './huffman.ts';
 import { idctBlock, type IdctSize } from './idct.ts';
 
 /** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
@@ -26,6 +26,7 @@ export interface ScanComponent {
 
 /** Turns a 32-bit window into the LOOKAHEAD-bit table index. */
 const SHIFT = 32 - LOOKAHEAD;
+const PAIR_SHIFT = 32 - PAIR_BITS;
 
 /** The natural-order positions each IDCT size reads: the rest of a block is decoded but never looked at. */
 function usedPositions(size: IdctSize): Uint8Array {
@@ -124,6 +125,10 @@ export function decodeSequentialScan(
   restartInterval: number,
 ): number {
   const scan = cleanScan(bytes, start);
+  // Everything the loop and the return read of \`scan\` is read here, before the loop: V8 compiles the loop
+  // on the fly during the first call (on-stack replacement), and a property read after it with no type
+  // feedback yet would throw that code away at the end of every later call.
+  const { starts, ends, next } = scan;
   const view = new DataView(scan.data.buffer, scan.data.byteOffset, scan.data.byteLength);
   const blk = new Int32Array(64);
   const zz = ZIGZAG;
@@ -145,13 +150,13 @@ export function decodeSequentialScan(
 
   let segment = 0;
   let bp = 0;
-  let limit = scan.ends[0] * 8;
+  let limit = ends[0] * 8;
   for (let mcu = 0; mcu < total; mcu++) {
     if (mcu > 0 && mcu % interval === 0) {
       segment++;
-      if (segment >= scan.starts.length) throw truncated();
-      bp = scan.starts[segment] * 8;
-      limit = scan.ends[segment] * 8;
+      if (segment >= starts.length) throw truncated();
+      bp = starts[segment] * 8;
+      limit = ends[segment] * 8;
       pred.fill(0);
     }
     const mrow = (mcu / mcusPerRow) | 0;
@@ -181,16 +186,29 @@ export function decodeSequentialScan(
 
       // AC: most code + magnitude pairs come out of one look-up in acFast.
       const fast = ac.acFast;
+      const pairs = ac.acPair;
       for (let k = 1; k < 64;) {
         w = view.getUint32(bp >>> 3) << (bp & 7);
         const f = fast[w >>> SHIFT];
         if (f !== 0) {
-          bp += f & 15;
           const v = f >> 8;
-          if (v === 0) break;
+          if (v === 0) {
+            bp += f & 15;
+            break;
+          }
           k += (f >> 4) & 15;
           blk[zz[k]] = v;
           k++;
+          // A block whose last coefficient is the 63rd has no end-of-block code: the next bits are the next block's.
+          if (k > 63) {
+            bp += f & 15;
+            break;
+          }
+          const g = pairs[w >>> PAIR_SHIFT];
+          bp += g & 15;
+          if (g & (1 << 13)) break;
+          blk[zz[k + ((g >> 4) & 15)]] = g >> 14;
+          k += (g >> 8) & 31;
           continue;
         }
         e = ac.lookup[w >>> SHIFT];
@@ -217,5 +235,5 @@ export function decodeSequentialScan(
     }
     if (bp > limit) throw truncated();
   }
-  return scan.next;
+  return next;
 }
