@@ -15,11 +15,21 @@ import { call, measure, noopCpu, startWranglerDev, timeRoute } from './lib/wrang
 const images = benchImages();
 const STAGES = ['decode', 'resize', 'forward', 'head'] as const;
 const samplesFor = (name: string) => (name.startsWith('12mp') ? 10 : 20);
+const rounds = (name: string) => (name.startsWith('12mp') ? 12 : 25);
+// workerd installs the TurboFan code of a hot function late (its compile jobs wait tens of requests), so each
+// stage first runs until its code has settled; the cold path has its own section.
+const WARMUP = 12;
 
-// 1. Stages inside workerd, and the wasm heap of the serving path alone (no baseline model loaded).
+// 1. Stages inside workerd, and the wasm heap of the serving path alone (no baseline model loaded). The stages
+// of one image alternate request by request (decode, resize, forward, head, the JavaScript resize, again), so
+// that a slow period of this shared machine lands on all of them alike, and the 1 MP share is also taken
+// round by round.
 const stages: Record<string, Record<string, Summary>> = {};
+const shareByRound: Record<string, Summary> = {};
+const resizeJs: Record<string, Summary> = {};
 const decodedSize: Record<string, { width: number; height: number }> = {};
 let wasmHeapBytes = 0;
+let resizeKernelBytes = 0;
 {
   const server = await startWranglerDev(['-c', 'bench/wrangler.bench.toml'], '/noop');
   try {
@@ -27,16 +37,23 @@ let wasmHeapBytes = 0;
     const noop = await noopCpu(server);
     for (const image of images) {
       await call(`${server.url}/image?name=${image.name}`, { method: 'POST', body: image.bytes });
-      stages[image.name] = {};
-      for (const stage of STAGES) {
-        const n = stage === 'head' ? 20 : 1;
-        stages[image.name][stage] = summarize(await timeRoute(server, `/stage?image=${image.name}&stage=${stage}`, { samples: samplesFor(image.name), n, noopCpu: noop, warmup: 2 }));
+      const planar = image.type === 'image/jpeg';
+      const timed = [...STAGES, ...(planar ? ['resize-js'] : [])];
+      const repetitions = (stage: string) => (stage === 'head' ? 20 : 1);
+      const path = (stage: string) => `/stage?image=${image.name}&stage=${stage}`;
+      for (const stage of timed) await timeRoute(server, path(stage), { samples: 0, n: repetitions(stage), noopCpu: noop, warmup: WARMUP });
+      const times: Record<string, number[]> = Object.fromEntries(timed.map((stage) => [stage, []]));
+      for (let round = 0; round < rounds(image.name); round++) {
+        for (const stage of timed) times[stage].push(...(await timeRoute(server, path(stage), { samples: 1, n: repetitions(stage), noopCpu: noop, warmup: 0 })));
       }
+      stages[image.name] = Object.fromEntries(STAGES.map((stage) => [stage, summarize(times[stage])]));
+      if (planar) resizeJs[image.name] = summarize(times['resize-js']);
+      shareByRound[image.name] = summarize(times.forward.map((forward, i) => (times.decode[i] + times.resize[i] + times.head[i]) / forward));
       const { decoded } = (await call(`${server.url}/stage?image=${image.name}&stage=head&n=1`)) as { decoded: { width: number; height: number } };
       decodedSize[image.name] = decoded;
-      console.error(image.label, Object.entries(stages[image.name]).map(([k, v]) => `${k} ${fmt(v)}`).join(', '));
+      console.error(image.label, Object.entries(stages[image.name]).map(([k, v]) => `${k} ${fmt(v)}`).join(', '), planar ? `, resize-js ${fmt(resizeJs[image.name])}` : '');
     }
-    wasmHeapBytes = ((await call(`${server.url}/memory`)) as { wasmHeapBytes: number }).wasmHeapBytes;
+    ({ wasmHeapBytes, resizeKernelBytes } = (await call(`${server.url}/memory`)) as { wasmHeapBytes: number; resizeKernelBytes: number });
   } finally {
     await server.stop();
   }
@@ -59,8 +76,7 @@ let healthz: Summary | undefined;
     const noop = await noopCpu(server, '/nope');
     for (const image of images) {
       const post = () => call(`${server.url}/v1/classify`, { method: 'POST', headers: { 'content-type': image.type }, body: image.bytes });
-      await post();
-      await post();
+      for (let i = 0; i < WARMUP; i++) await post();
       const times: number[] = [];
       for (let i = 0; i < samplesFor(image.name); i++) {
         times.push((await measure(server, post)).cpu - noop);
@@ -80,35 +96,40 @@ let healthz: Summary | undefined;
 const rows = images.map((image) => {
   const s = stages[image.name];
   const js = jsMemory[files[images.indexOf(image)]].typedArrayBytes;
-  const peak = wasmHeapBytes + js + image.bytes.byteLength;
+  const peak = wasmHeapBytes + resizeKernelBytes + js + image.bytes.byteLength;
   return { image, s, js, peak, e2e: endToEnd[image.name] };
 });
 const sumStages = (s: Record<string, Summary>) => s.decode.median + s.resize.median + s.forward.median + s.head.median;
 const one = rows.find((r) => r.image.name === '1mp.jpg')!;
 const twelve = rows.find((r) => r.image.name === '12mp.jpg')!;
-const overhead = (one.s.decode.median + one.s.resize.median + one.s.head.median) / one.s.forward.median;
+const overheadOfMedians = (one.s.decode.median + one.s.resize.median + one.s.head.median) / one.s.forward.median;
+const overheadByRound = shareByRound['1mp.jpg'];
+// Met only when both readings agree: the median of the per-round shares and the share of the stage medians.
+const overhead = Math.max(overheadByRound.median, overheadOfMedians);
 const overheadE2e = (one.e2e.median - one.s.forward.median) / one.s.forward.median;
 const ratio12 = twelve.e2e.median / one.e2e.median;
 
 const markdown = `## \`/v1/classify\` end to end (inside workerd)
 
 ${table(
-  ['image', 'bytes', 'decoded at', 'decode ms', 'resize ms', 'forward ms', 'head ms', 'sum of stages', 'whole request ms', 'JS typed arrays MiB', 'peak MiB'],
+  ['image', 'bytes', 'decoded at', 'decode ms', 'resize ms', 'resize ms, JS path', 'forward ms', 'head ms', 'sum of stages', 'whole request ms', 'JS typed arrays MiB', 'peak MiB'],
   rows.map(({ image, s, js, peak, e2e }) => [
     `${image.label} (${image.width}x${image.height})`,
     image.bytes.byteLength,
     `${decodedSize[image.name].width}x${decodedSize[image.name].height}`,
-    fmt(s.decode), fmt(s.resize), fmt(s.forward), fmt(s.head, 2),
+    fmt(s.decode), fmt(s.resize), resizeJs[image.name] ? fmt(resizeJs[image.name]) : '(RGB path)', fmt(s.forward), fmt(s.head, 2),
     (s.decode.median + s.resize.median + s.forward.median + s.head.median).toFixed(1),
     fmt(e2e), mb(js), mb(peak),
   ]),
 )}
 
 - **Target: for a 1 MP JPEG everything but the forward <= 20% of the forward: ${overhead <= 0.2 ? 'met' : 'MISSED'}**: decode + resize + head =
-  ${(overhead * 100).toFixed(0)}% of the forward (stage medians: ${one.s.decode.median.toFixed(1)} + ${one.s.resize.median.toFixed(1)} + ${one.s.head.median.toFixed(2)} ms against ${one.s.forward.median.toFixed(1)} ms; the allowance is ${(one.s.forward.median * 0.2).toFixed(1)} ms)${overhead <= 0.2 ? '' : `, ${(overhead / 0.2).toFixed(2)}x the allowance`}.
+  ${(overheadByRound.median * 100).toFixed(0)}% of the forward, the median over ${overheadByRound.samples} rounds of each round's share (p95 ${(overheadByRound.p95 * 100).toFixed(0)}%);
+  ${(overheadOfMedians * 100).toFixed(0)}% from the stage medians (${one.s.decode.median.toFixed(1)} + ${one.s.resize.median.toFixed(1)} + ${one.s.head.median.toFixed(2)} ms against ${one.s.forward.median.toFixed(1)} ms; the allowance is ${(one.s.forward.median * 0.2).toFixed(1)} ms)${overhead <= 0.2 ? '' : `; ${(overhead / 0.2).toFixed(2)}x the allowance`}.
   A 1152x864 4:2:0 JPEG decodes at 3/8 scale in the DCT domain (2/8 would leave a shorter side of 216 < 224)
   straight to its planes: luma 432x324 from 3x3 IDCTs, chroma 216x162 at its own resolution; the planes are
-  resized to 224x224 one by one and only those pixels are colour-converted. What is left is mostly Huffman
+  resized to 224x224 one by one and only those pixels are colour-converted, in the WebAssembly SIMD kernel
+  (\`shared/image/kernels/\`; "resize ms, JS path" is the same work in JavaScript, measured in the same rounds). What is left is mostly Huffman
   decoding: all ~300k symbols of the 200 kB of entropy-coded data are decoded whatever the scale (see "Image
   decode: where the time went" below).
 - The whole request minus the sum of its stages: ${(one.e2e.median - sumStages(one.s)).toFixed(0)} ms for the 1 MP JPEG (${(one.image.bytes.byteLength / 1e3).toFixed(0)} kB), ${(twelve.e2e.median - sumStages(twelve.s)).toFixed(0)} ms
@@ -117,13 +138,16 @@ ${table(
   to ~1.5x between runs); it includes workerd receiving the upload from wrangler's local proxy and routing. Local KV
   is cheap: \`GET /healthz\`, which reads two KV keys (classify reads one), costs ${healthz!.median.toFixed(1)} ms of workerd CPU over a 404.
 - **Target: 12 MP JPEG peak memory < 100 MB: ${twelve.peak < 100e6 ? 'met' : 'MISSED'}** (${mb(twelve.peak)} MiB = wasm heap ${mb(wasmHeapBytes)}
-  + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
+  + the resize kernel's memory ${mb(resizeKernelBytes)} + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
 - **Target: 12 MP end to end <= 2x a 1 MP JPEG: ${ratio12 <= 2 ? 'met' : 'MISSED'}** (${ratio12.toFixed(2)}x: ${twelve.e2e.median.toFixed(1)} vs ${one.e2e.median.toFixed(1)} ms).
 - How: all times are CPU milliseconds of the workerd process that runs the worker (the kernel's per-thread counters,
   /proc/PID/task/*/schedstat, read by the Node driver before and after each request), so other load on this shared
   machine does not inflate them. Stages run in \`bench/worker/bench-worker.ts\` (wasm SIMD, serving model only), each
   stage alone on inputs prepared by the stages before it, minus the CPU of a no-op request (head: 20 repetitions per
-  request; it includes ranking and JSON). Decode and resize are what \`embedImage\` runs: \`decodeForModel\` (a
+  request; it includes ranking and JSON). Each stage first runs ${WARMUP} times: workerd installs the optimised code
+  of a hot function tens of requests late (its TurboFan jobs wait), so fewer warm-up requests can time the slower
+  tiers (the first requests of an isolate are in "Cold start"). Then the stages of one image alternate request by
+  request, ${rounds('1mp.jpg')} rounds (${rounds('12mp.jpg')} for 12 MP), so a slow period of the machine falls on all of them alike. Decode and resize are what \`embedImage\` runs: \`decodeForModel\` (a
   JPEG to its planes) and \`modelInputFrom\` (resize, colour conversion, normalisation), reusing their buffers from
   request to request as the service does; PNG is decoded to RGB and resized as before.
   "Whole request" is \`POST /v1/classify\` against \`wrangler dev\` with the
@@ -131,9 +155,9 @@ ${table(
   a 404 request; it includes workerd receiving the upload and reading the head pointer from local KV. Images are made from
   \`cat_1080p.jpg\` with ImageMagick (4:2:0, quality 90).
 - Memory: the wasm heap (emscripten memory \`byteLength\`, read in workerd after all images; it only grows, so this is
-  its peak) plus the typed arrays decode and resize allocate (counted in Node by wrapping the typed-array
+  its peak) plus the resize kernel's own wasm memory (likewise) plus the typed arrays decode and resize allocate (counted in Node by wrapping the typed-array
   constructors: an upper bound on their live peak; JS objects besides them are small) plus the upload bytes. The
   heap of V8 itself (code, Hono, tfjs) is not included: workerd does not expose it.
 `;
 
-writeSection(import.meta.url, markdown, { wasmHeapBytes, stages, decodedSize, jsMemory, endToEnd, overhead, overheadE2e, ratio12, peak12: twelve.peak, healthz });
+writeSection(import.meta.url, markdown, { wasmHeapBytes, resizeKernelBytes, stages, resizeJs, shareByRound, overheadOfMedians, decodedSize, jsMemory, endToEnd, overhead, overheadE2e, ratio12, peak12: twelve.peak, healthz });

@@ -17,7 +17,14 @@ declare function atob(data: string): string;
 declare const console: { log(...args: unknown[]): void; warn(...args: unknown[]): void };
 declare namespace WebAssembly {
   class Module {}
-  interface Instance {}
+  class Instance {
+    constructor(module: Module, imports?: Imports);
+    readonly exports: Record<string, unknown>;
+  }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
   type Imports = Record<string, Record<string, unknown>>;
   function validate(bytes: ArrayBufferView | ArrayBuffer): boolean;
   function instantiate(module: Module, imports?: Imports): Promise<Instance>;

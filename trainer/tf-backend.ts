@@ -1,12 +1,22 @@
-/** The one module that chooses and starts the TensorFlow.js backend in Node (CLI, tests, benchmarks). */
+/** The one module that chooses and starts the TensorFlow.js backend in Node (CLI, tests, benchmarks), and the image kernels. */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { installPlaneResizeKernel, planeResizeKernel } from '../shared/image/plane-resize-kernel.ts';
 import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Compiles the same SIMD binary the worker imports, so Node and workerd run identical kernels. */
+/** Path of the image resize kernel the worker imports too. */
+export const PLANE_RESIZE_WASM = new URL('../shared/image/kernels/plane-resize.wasm', import.meta.url);
+
+/**
+ * Compiles the same SIMD binaries the worker imports, so Node and workerd run identical kernels: the
+ * backend's, and the resize kernel that turns decoded JPEG planes into the model input (installed first,
+ * so the CLI embeds its training photos exactly as the worker embeds uploads).
+ */
 export function startTfBackend(): Promise<BackendInfo> {
+  if (!planeResizeKernel()) installPlaneResizeKernel(new WebAssembly.Module(readFileSync(PLANE_RESIZE_WASM)));
   return startWasmBackend(async () => {
     const path = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
     return new WebAssembly.Module(await readFile(path));

@@ -1,8 +1,14 @@
-/** The one module that chooses and starts the TensorFlow.js backend inside workerd. */
+/** The one module that chooses and starts the TensorFlow.js backend inside workerd, and the image kernels. */
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
+import planeResizeModule from '../shared/image/kernels/plane-resize.wasm';
+import { installPlaneResizeKernel, planeResizeKernel } from '../shared/image/plane-resize-kernel.ts';
 import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
 
-/** Wrangler's CompiledWasm rule already turned the import above into a `WebAssembly.Module`. */
+/**
+ * Wrangler's CompiledWasm rule already turned the imports above into `WebAssembly.Module`s. The resize
+ * kernel is installed (once per isolate) at the same moment, so no image is ever embedded before it.
+ */
 export function startTfBackend(): Promise<BackendInfo> {
+  if (!planeResizeKernel()) installPlaneResizeKernel(planeResizeModule);
   return startWasmBackend(() => simdWasmModule);
 }

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
+import planeResizeModule from '../../shared/image/kernels/plane-resize.wasm';
+import { installPlaneResizeKernel, planeResizeKernel, setPlaneResizeKernel, type PlaneResizeKernel } from '../../shared/image/plane-resize-kernel.ts';
 import { createBackboneModel, importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
@@ -42,7 +44,14 @@ const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?
 const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
+/** The resize kernel, installed as the service installs it; `resize-js` stages take it out for their request. */
+let resizeKernel: PlaneResizeKernel | null = null;
+
 async function startBackend(name: string): Promise<void> {
+  if (!resizeKernel) {
+    installPlaneResizeKernel(planeResizeModule);
+    resizeKernel = planeResizeKernel();
+  }
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     await tf.ready();
@@ -146,10 +155,19 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       for (let i = 0; i < n; i++) {
         if (stage === 'decode') sink += decodedSize(decodeForModel(image.bytes, { ...size, reuse: planeScratch })).width;
         else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
+        else if (stage === 'resize-js') {
+          // The same resize on the JavaScript path, for the side-by-side figure.
+          setPlaneResizeKernel(null);
+          try {
+            sink += modelInput(image.decoded, s.fused)[0];
+          } finally {
+            setPlaneResizeKernel(resizeKernel);
+          }
+        }
         else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
         else if (stage === 'head') sink += JSON.stringify(rankPredictions(s.head, predictHead(s.head, image.embedding, 1), 5)).length;
         else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS }).embedding[0];
-        else throw new Error('stage must be decode, resize, forward, head or embed');
+        else throw new Error('stage must be decode, resize, resize-js, forward, head or embed');
       }
       return { sink, decoded: decodedSize(image.decoded), wasmHeapBytes: wasmHeapBytes() };
     }
@@ -189,7 +207,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     }
     case '/memory':
-      return { wasmHeapBytes: wasmHeapBytes(), tf: tf.memory() };
+      return { wasmHeapBytes: wasmHeapBytes(), resizeKernelBytes: planeResizeKernel()?.memoryBytes ?? 0, tf: tf.memory() };
     case '/train-setup': {
       // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
       // a head trained earlier on a tenth as many from the same distribution to warm-start from.

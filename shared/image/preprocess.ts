@@ -2,6 +2,7 @@ import type { RgbImage } from './image-types.ts';
 import { flipHorizontal } from './augment.ts';
 import type { ModelImage } from './decode-image.ts';
 import type { JpegPlanes } from './jpeg/decode-jpeg.ts';
+import { planeResizeKernel } from './plane-resize-kernel.ts';
 
 /** Per output index on one axis: the first source index, how many taps, and their weights. */
 interface AxisWeights {
@@ -172,6 +173,7 @@ interface PlaneResize {
   starts: Int32Array;
   x0: number;
   span: number;
+  /** Scratch for the JavaScript path (the kernel has its own). */
   row: Float64Array;
 }
 
@@ -266,6 +268,8 @@ export function planarInputSupported(source: PlanarSource, target: { height: num
  * chroma is never upsampled) and colour-converted only at the target size, so no full-size RGB image is
  * ever made. Differs from converting first by rounding only: the conversion is affine except where it
  * clips, and the result is not rounded to bytes before the resize.
+ * Runs in the WebAssembly SIMD kernel of plane-resize-kernel.ts once a runtime adapter has installed it
+ * (the same result to float32 rounding, ~3x faster), else in the JavaScript below.
  * Requires {@link planarInputSupported}. Returns HWC float32 of length height*width*3: `out` when given
  * (filled completely), so a caller can reuse one buffer.
  */
@@ -292,10 +296,20 @@ export function planesToModelInput(
   if (out.length !== th * tw * 3) throw new RangeError(`the output must hold ${th}x${tw}x3 values`);
   // Resized rows run along the stored x axis: along the output's rows, or down its columns when transposed.
   const nA = swap ? th : tw, nB = swap ? tw : th;
-  const rows = planes.map(() => new Float64Array(nA));
-  const r0 = rows[0], r1 = rows[rows.length === 3 ? 1 : 0], r2 = rows[rows.length === 3 ? 2 : 0];
   const ycc = jpeg.transform === 'ycbcr';
   const step = swap ? tw * 3 : 3;
+  const kernel = planeResizeKernel();
+  if (kernel) {
+    const kernelPlanes = planes.map((p) => ({
+      data: p.data, stride: p.stride, x0: p.x0, span: p.span,
+      rowStart: p.wy.start, rowCount: p.wy.count, rowWeights: p.wy.weights, rowTaps: p.wy.maxTaps,
+      columnStart: p.starts, columnWeights: p.wx.weights, columnTaps: p.wx.maxTaps,
+    }));
+    kernel.run(kernelPlanes, { columns: nA, rows: nB, stepColumn: step, stepRow: swap ? 3 : tw * 3, ycc, scale: pixelScale, zero: pixelZeroPoint }, out);
+    return out;
+  }
+  const rows = planes.map(() => new Float64Array(nA));
+  const r0 = rows[0], r1 = rows[rows.length === 3 ? 1 : 0], r2 = rows[rows.length === 3 ? 2 : 0];
   for (let b = 0; b < nB; b++) {
     for (let c = 0; c < planes.length; c++) resizeRow(planes[c], b, rows[c]);
     const o = swap ? b * 3 : b * tw * 3;

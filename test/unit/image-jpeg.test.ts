@@ -76,6 +76,20 @@ describe('progressive JPEG', () => {
     expect(Buffer.from(decodeJpeg(progressive, 6).data).equals(Buffer.from(decodeJpeg(baseline, 6).data))).toBe(true);
   });
 
+  it('decodes blocks that use all 64 coefficients (no end-of-block code) identically to progressive', () => {
+    // Quality 100 on noise leaves the 63rd coefficient non-zero in many blocks, so they end without an
+    // end-of-block code and the next bits are the next block's DC: the two-symbol AC step must not read on.
+    const noise: Pixels = { width: 96, height: 64, channels: 3, data: new Uint8Array(96 * 64 * 3) };
+    let seed = 7;
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    const base = generated('noise-q100.jpg', () => run('cjpeg', ['-quality', '100', '-sample', '1x1'], writePnm(noise)));
+    const prog = generated('noise-q100-progressive.jpg', () => run('jpegtran', ['-progressive'], base));
+    for (const scale of [8, 4, 3] as JpegScale[]) {
+      expect(Buffer.from(decodeJpeg(base, scale).data).equals(Buffer.from(decodeJpeg(prog, scale).data))).toBe(true);
+    }
+    for (const d of meanAbsDiff(rgb(decodeImage(base, { maxPixels: BIG })), djpeg(base))) expect(d).toBeLessThan(0.6);
+  });
+
   it('decodes progressive 4:4:4 with restart intervals identically to baseline', () => {
     const card = writePnm(testCard(203, 117));
     const base = generated('card-444-restart.jpg', () => run('cjpeg', ['-quality', '85', '-sample', '1x1', '-restart', '3B'], card));

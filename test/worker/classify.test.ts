@@ -124,8 +124,8 @@ describe('POST /v1/classify with a head trained in the test', () => {
     expect(body.backbone).toMatchObject({ id: backboneId, spec: { embeddingSize: 256 } });
   });
 
-  it('reports the wasm backend with SIMD on /healthz', async () => {
+  it('reports the wasm backend with SIMD and the resize kernel on /healthz', async () => {
     const body = (await (await fetchWorker(new Request('http://edgehead.test/healthz'))).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ ok: true, backend: 'wasm', simd: true, backbone: backboneId });
+    expect(body).toMatchObject({ ok: true, backend: 'wasm', simd: true, resize: 'wasm-simd', backbone: backboneId });
   });
 });

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+import { planeResizeKernel } from '../../shared/image/plane-resize-kernel.ts';
 import { startTfBackend } from '../tf-backend.ts';
 
 export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
@@ -9,6 +10,8 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
     backend: backend.backend,
     simd: backend.simd,
     threads: backend.threads,
+    // Which code turns decoded JPEG planes into the model input: the WebAssembly SIMD kernel, or JavaScript.
+    resize: planeResizeKernel() ? 'wasm-simd' : 'js',
     backbone: status.backboneId,
     head: status.headVersion,
   });

@@ -1,7 +1,7 @@
 import { UndecodableImageError, UnsupportedMediaError } from '../../errors.ts';
 import { ACCEPTED_TYPES } from '../image-types.ts';
 import { unsupportedJpegProcess } from '../probe-image.ts';
-import { BitReader, buildHuffmanTable, type HuffmanTable } from './huffman.ts';
+import { BitReader, huffmanTableFor, type HuffmanTable } from './huffman.ts';
 import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
 import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
 import { decodeSequentialScan, ZIGZAG, type ScanComponent } from './sequential-scan.ts';
@@ -145,7 +145,7 @@ export function decodeJpegPlanes(
           for (let i = 0; i < 16; i++) total += counts[i];
           p += 17;
           if (p + total > end || total > 256) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
-          const table = buildHuffmanTable(counts, bytes.subarray(p, p + total));
+          const table = huffmanTableFor(counts, bytes.subarray(p, p + total));
           p += total;
           (tc === 0 ? dcTables : acTables)[th] = table;
         }

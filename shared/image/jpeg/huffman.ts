@@ -19,6 +19,41 @@ export interface HuffmanTable {
    * coefficients of a photo (libjpeg-turbo's fast AC path), and ends most blocks.
    */
   acFast: Int32Array;
+  /**
+   * For AC decoding, indexed by the next PAIR_BITS bits, meaningful where the first code there is an acFast
+   * value (not end-of-block): what to do after that first coefficient, always a valid step. When a second code
+   * with its magnitude bits also fits: its value (bits 14 and up, signed), its zero run (bits 4-7), run + 1
+   * as the advance (bits 8-12), and the bits of both codes (bits 0-3); for a second end-of-block code, bit 13
+   * and the bits of both. Otherwise the first code's bits, advance 0, value 0 (the loop then stores a 0 at
+   * the next position, which is still 0). Two coefficients then cost one read of the bit window and no extra
+   * branch, which shortens the chain of dependent loads the decode loop waits on.
+   */
+  acPair: Int32Array;
+}
+
+/** Bits the AC pair table looks at. */
+export const PAIR_BITS = 12;
+
+/** Tables built before, by their DHT bytes: a camera writes the same few tables into every photo. */
+const built = new Map<string, HuffmanTable>();
+const MAX_CACHED = 64;
+
+/**
+ * {@link buildHuffmanTable}, remembered: the tables of a scan take ~0.1 ms to build (the two-symbol AC
+ * table most), a tenth of a small photo's decode. Tables are never modified once built.
+ */
+export function huffmanTableFor(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+  let key = '';
+  for (let i = 0; i < 16; i++) key += String.fromCharCode(counts[i]);
+  for (let i = 0; i < values.length; i++) key += String.fromCharCode(values[i]);
+  let table = built.get(key);
+  if (!table) {
+    table = buildHuffmanTable(counts, values);
+    // Oldest first out: Map iterates in insertion order.
+    if (built.size >= MAX_CACHED) built.delete(built.keys().next().value!);
+    built.set(key, table);
+  }
+  return table;
 }
 
 /**
@@ -52,7 +87,8 @@ export function buildHuffmanTable(counts: Uint8Array, values: Uint8Array): Huffm
   }
   // Makes the slow path stop at 16 bits however the data looks.
   maxCode[17] = 0x7fffffff;
-  return { lookup, maxCode, valueOffset, values, acFast: buildAcFast(lookup) };
+  const acFast = buildAcFast(lookup);
+  return { lookup, maxCode, valueOffset, values, acFast, acPair: buildAcPair(lookup, acFast) };
 }
 
 function buildAcFast(lookup: Uint16Array): Int32Array {
@@ -72,6 +108,32 @@ function buildAcFast(lookup: Uint16Array): Int32Array {
     fast[i] = (value << 8) | (r << 4) | (len + s);
   }
   return fast;
+}
+
+function buildAcPair(lookup: Uint16Array, acFast: Int32Array): Int32Array {
+  const pair = new Int32Array(1 << PAIR_BITS);
+  const mask = (1 << PAIR_BITS) - 1;
+  for (let i = 0; i < pair.length; i++) {
+    const first = acFast[i >> (PAIR_BITS - LOOKAHEAD)];
+    if (first === 0 || first >> 8 === 0) continue;
+    const used = first & 15;
+    pair[i] = used;
+    const left = PAIR_BITS - used;
+    // The bits after the first code, zero-filled: only a second code that ends within `left` bits counts.
+    const rest = (i << used) & mask;
+    const entry = lookup[rest >> (PAIR_BITS - LOOKAHEAD)];
+    if (entry === 0) continue;
+    const len = entry >> 8, r = (entry >> 4) & 15, s = entry & 15;
+    if (s === 0) {
+      if (r === 0 && len <= left) pair[i] = (1 << 13) | (used + len);
+      continue;
+    }
+    if (len + s > left) continue;
+    const bits = (rest >> (PAIR_BITS - len - s)) & ((1 << s) - 1);
+    const value = bits < 1 << (s - 1) ? bits - (1 << s) + 1 : bits;
+    pair[i] = (value << 14) | ((r + 1) << 8) | (r << 4) | (used + len + s);
+  }
+  return pair;
 }
 
 /**

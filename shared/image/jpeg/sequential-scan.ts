@@ -1,5 +1,5 @@
 import { UndecodableImageError } from '../../errors.ts';
-import { LOOKAHEAD, type HuffmanTable } from './huffman.ts';
+import { LOOKAHEAD, PAIR_BITS, type HuffmanTable } from './huffman.ts';
 import { idctBlock, type IdctSize } from './idct.ts';
 
 /** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
@@ -26,6 +26,7 @@ export interface ScanComponent {
 
 /** Turns a 32-bit window into the LOOKAHEAD-bit table index. */
 const SHIFT = 32 - LOOKAHEAD;
+const PAIR_SHIFT = 32 - PAIR_BITS;
 
 /** The natural-order positions each IDCT size reads: the rest of a block is decoded but never looked at. */
 function usedPositions(size: IdctSize): Uint8Array {
@@ -112,6 +113,79 @@ function truncated(): UndecodableImageError {
 }
 
 /**
+ * Decodes the Huffman codes of one block at bit `bp` into `blk` (natural order; only the positions the caller
+ * clears are guaranteed to start at zero) and updates the DC predictor `pred[ci]`; returns the bit position
+ * after the block. A function of its own, called once per block, rather than inline in the scan loop: V8 then
+ * optimises it by its call count, so its fast code is in place by the next block, while a long loop of inline
+ * code waits for on-stack replacement, which in workerd can run in slower tiers for dozens of requests (seen
+ * after the decode met a new image shape).
+ */
+function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTable, blk: Int32Array, pred: Int32Array, ci: number): number {
+  // DC: a code (usually in the look-up table), then that many magnitude bits.
+  let w = view.getUint32(bp >>> 3) << (bp & 7);
+  let e = dc.lookup[w >>> SHIFT];
+  if (e === 0) e = decodeLongCode(dc, w);
+  const t = e & 0xff;
+  bp += e >> 8;
+  let diff = 0;
+  if (t !== 0) {
+    w = view.getUint32(bp >>> 3) << (bp & 7);
+    const v = w >>> (32 - t);
+    diff = v < 1 << (t - 1) ? v - (1 << t) + 1 : v;
+    bp += t;
+  }
+  pred[ci] += diff;
+  blk[0] = pred[ci];
+
+  // AC: most code + magnitude pairs come out of one look-up in acFast.
+  const fast = ac.acFast;
+  const zz = ZIGZAG;
+  const pairs = ac.acPair;
+  for (let k = 1; k < 64;) {
+    w = view.getUint32(bp >>> 3) << (bp & 7);
+    const f = fast[w >>> SHIFT];
+    if (f !== 0) {
+      const v = f >> 8;
+      if (v === 0) {
+        bp += f & 15;
+        break;
+      }
+      k += (f >> 4) & 15;
+      blk[zz[k]] = v;
+      k++;
+      // A block whose last coefficient is the 63rd has no end-of-block code: the next bits are the next block's.
+      if (k > 63) {
+        bp += f & 15;
+        break;
+      }
+      const g = pairs[w >>> PAIR_SHIFT];
+      bp += g & 15;
+      if (g & (1 << 13)) break;
+      blk[zz[k + ((g >> 4) & 15)]] = g >> 14;
+      k += (g >> 8) & 31;
+      continue;
+    }
+    e = ac.lookup[w >>> SHIFT];
+    if (e === 0) e = decodeLongCode(ac, w);
+    const rs = e & 0xff;
+    bp += e >> 8;
+    const size = rs & 15, run = rs >> 4;
+    if (size === 0) {
+      if (run < 15) break;
+      k += 16;
+      continue;
+    }
+    k += run;
+    w = view.getUint32(bp >>> 3) << (bp & 7);
+    const v = w >>> (32 - size);
+    blk[zz[k]] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
+    bp += size;
+    k++;
+  }
+  return bp;
+}
+
+/**
  * Decodes one sequential (baseline or extended Huffman) scan and inverse-transforms every block into its
  * component's plane. The whole scan is first copied without byte stuffing, so reading the next bits is one
  * big-endian 32-bit load at a bit position: no refill branches, no per-bit bookkeeping, all state in locals.
@@ -124,9 +198,12 @@ export function decodeSequentialScan(
   restartInterval: number,
 ): number {
   const scan = cleanScan(bytes, start);
+  // Everything the loop and the return read of \`scan\` is read here, before the loop: V8 compiles the loop
+  // on the fly during the first call (on-stack replacement), and a property read after it with no type
+  // feedback yet would throw that code away at the end of every later call.
+  const { starts, ends, next } = scan;
   const view = new DataView(scan.data.buffer, scan.data.byteOffset, scan.data.byteLength);
   const blk = new Int32Array(64);
-  const zz = ZIGZAG;
   const single = comps.length === 1;
   // One entry per block of an MCU, in coding order.
   const slots: { c: ScanComponent; dy: number; dx: number; ci: number }[] = [];
@@ -145,13 +222,13 @@ export function decodeSequentialScan(
 
   let segment = 0;
   let bp = 0;
-  let limit = scan.ends[0] * 8;
+  let limit = ends[0] * 8;
   for (let mcu = 0; mcu < total; mcu++) {
     if (mcu > 0 && mcu % interval === 0) {
       segment++;
-      if (segment >= scan.starts.length) throw truncated();
-      bp = scan.starts[segment] * 8;
-      limit = scan.ends[segment] * 8;
+      if (segment >= starts.length) throw truncated();
+      bp = starts[segment] * 8;
+      limit = ends[segment] * 8;
       pred.fill(0);
     }
     const mrow = (mcu / mcusPerRow) | 0;
@@ -160,62 +237,12 @@ export function decodeSequentialScan(
       const { c, dy, dx, ci } = slots[s];
       const row = single ? mrow : mrow * c.v + dy;
       const col = single ? mcol : mcol * c.h + dx;
-      const dc = c.dcTable!;
-      const ac = c.acTable!;
-
-      // DC: a code (usually in the look-up table), then that many magnitude bits.
-      let w = view.getUint32(bp >>> 3) << (bp & 7);
-      let e = dc.lookup[w >>> SHIFT];
-      if (e === 0) e = decodeLongCode(dc, w);
-      const t = e & 0xff;
-      bp += e >> 8;
-      let diff = 0;
-      if (t !== 0) {
-        w = view.getUint32(bp >>> 3) << (bp & 7);
-        const v = w >>> (32 - t);
-        diff = v < 1 << (t - 1) ? v - (1 << t) + 1 : v;
-        bp += t;
-      }
-      pred[ci] += diff;
-      blk[0] = pred[ci];
-
-      // AC: most code + magnitude pairs come out of one look-up in acFast.
-      const fast = ac.acFast;
-      for (let k = 1; k < 64;) {
-        w = view.getUint32(bp >>> 3) << (bp & 7);
-        const f = fast[w >>> SHIFT];
-        if (f !== 0) {
-          bp += f & 15;
-          const v = f >> 8;
-          if (v === 0) break;
-          k += (f >> 4) & 15;
-          blk[zz[k]] = v;
-          k++;
-          continue;
-        }
-        e = ac.lookup[w >>> SHIFT];
-        if (e === 0) e = decodeLongCode(ac, w);
-        const rs = e & 0xff;
-        bp += e >> 8;
-        const size = rs & 15, run = rs >> 4;
-        if (size === 0) {
-          if (run < 15) break;
-          k += 16;
-          continue;
-        }
-        k += run;
-        w = view.getUint32(bp >>> 3) << (bp & 7);
-        const v = w >>> (32 - size);
-        blk[zz[k]] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
-        bp += size;
-        k++;
-      }
-
+      bp = decodeBlock(view, bp, c.dcTable!, c.acTable!, blk, pred, ci);
       const n = c.idctSize;
       idctBlock(blk, 0, c.scanQuant!, c.plane, row * n * c.planeStride + col * n, c.planeStride, n);
       for (let i = 0; i < used.length; i++) blk[used[i]] = 0;
     }
     if (bp > limit) throw truncated();
   }
-  return scan.next;
+  return next;
 }
