@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { installPlaneResizeKernel, planeResizeKernel } from '../shared/image/plane-resize-kernel.ts';
+import { installImageKernels, imageKernels } from '../shared/image/image-kernels.ts';
 import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
 
 const require = createRequire(import.meta.url);
 
 /** Path of the image resize kernel the worker imports too. */
-export const PLANE_RESIZE_WASM = new URL('../shared/image/kernels/plane-resize.wasm', import.meta.url);
+export const IMAGE_KERNELS_WASM = new URL('../shared/image/kernels/image-kernels.wasm', import.meta.url);
 
 /**
  * Compiles the same SIMD binaries the worker imports, so Node and workerd run identical kernels: the
@@ -16,7 +16,7 @@ export const PLANE_RESIZE_WASM = new URL('../shared/image/kernels/plane-resize.w
  * so the CLI embeds its training photos exactly as the worker embeds uploads).
  */
 export function startTfBackend(): Promise<BackendInfo> {
-  if (!planeResizeKernel()) installPlaneResizeKernel(new WebAssembly.Module(readFileSync(PLANE_RESIZE_WASM)));
+  if (!imageKernels()) installImageKernels(new WebAssembly.Module(readFileSync(IMAGE_KERNELS_WASM)));
   return startWasmBackend(async () => {
     const path = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
     return new WebAssembly.Module(await readFile(path));

@@ -1,7 +1,7 @@
 /** The one module that chooses and starts the TensorFlow.js backend inside workerd, and the image kernels. */
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
-import planeResizeModule from '../shared/image/kernels/plane-resize.wasm';
-import { installPlaneResizeKernel, planeResizeKernel } from '../shared/image/plane-resize-kernel.ts';
+import imageKernelsModule from '../shared/image/kernels/image-kernels.wasm';
+import { installImageKernels, imageKernels } from '../shared/image/image-kernels.ts';
 import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
 
 /**
@@ -9,6 +9,6 @@ import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts
  * kernel is installed (once per isolate) at the same moment, so no image is ever embedded before it.
  */
 export function startTfBackend(): Promise<BackendInfo> {
-  if (!planeResizeKernel()) installPlaneResizeKernel(planeResizeModule);
+  if (!imageKernels()) installImageKernels(imageKernelsModule);
   return startWasmBackend(() => simdWasmModule);
 }

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
-import planeResizeModule from '../../shared/image/kernels/plane-resize.wasm';
-import { installPlaneResizeKernel, planeResizeKernel, setPlaneResizeKernel, type PlaneResizeKernel } from '../../shared/image/plane-resize-kernel.ts';
+import imageKernelsModule from '../../shared/image/kernels/image-kernels.wasm';
+import { installImageKernels, imageKernels, setImageKernels, type ImageKernels } from '../../shared/image/image-kernels.ts';
 import { createBackboneModel, importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
@@ -45,12 +45,12 @@ const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeo
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
 /** The resize kernel, installed as the service installs it; `resize-js` stages take it out for their request. */
-let resizeKernel: PlaneResizeKernel | null = null;
+let resizeKernel: ImageKernels | null = null;
 
 async function startBackend(name: string): Promise<void> {
   if (!resizeKernel) {
-    installPlaneResizeKernel(planeResizeModule);
-    resizeKernel = planeResizeKernel();
+    installImageKernels(imageKernelsModule);
+    resizeKernel = imageKernels();
   }
   if (name === 'cpu') {
     await tf.setBackend('cpu');
@@ -157,11 +157,11 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
         else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
         else if (stage === 'resize-js') {
           // The same resize on the JavaScript path, for the side-by-side figure.
-          setPlaneResizeKernel(null);
+          setImageKernels(null);
           try {
             sink += modelInput(image.decoded, s.fused)[0];
           } finally {
-            setPlaneResizeKernel(resizeKernel);
+            setImageKernels(resizeKernel);
           }
         }
         else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
@@ -207,7 +207,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     }
     case '/memory':
-      return { wasmHeapBytes: wasmHeapBytes(), resizeKernelBytes: planeResizeKernel()?.memoryBytes ?? 0, tf: tf.memory() };
+      return { wasmHeapBytes: wasmHeapBytes(), resizeKernelBytes: imageKernels()?.memoryBytes ?? 0, tf: tf.memory() };
     case '/train-setup': {
       // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
       // a head trained earlier on a tenth as many from the same distribution to warm-start from.

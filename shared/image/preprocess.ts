@@ -2,7 +2,7 @@ import type { RgbImage } from './image-types.ts';
 import { flipHorizontal } from './augment.ts';
 import type { ModelImage } from './decode-image.ts';
 import type { JpegPlanes } from './jpeg/decode-jpeg.ts';
-import { planeResizeKernel } from './plane-resize-kernel.ts';
+import { imageKernels } from './image-kernels.ts';
 
 /** Per output index on one axis: the first source index, how many taps, and their weights. */
 interface AxisWeights {
@@ -268,7 +268,7 @@ export function planarInputSupported(source: PlanarSource, target: { height: num
  * chroma is never upsampled) and colour-converted only at the target size, so no full-size RGB image is
  * ever made. Differs from converting first by rounding only: the conversion is affine except where it
  * clips, and the result is not rounded to bytes before the resize.
- * Runs in the WebAssembly SIMD kernel of plane-resize-kernel.ts once a runtime adapter has installed it
+ * Runs in the WebAssembly SIMD kernel of image-kernels.ts once a runtime adapter has installed it
  * (the same result to float32 rounding, ~3x faster), else in the JavaScript below.
  * Requires {@link planarInputSupported}. Returns HWC float32 of length height*width*3: `out` when given
  * (filled completely), so a caller can reuse one buffer.
@@ -298,7 +298,7 @@ export function planesToModelInput(
   const nA = swap ? th : tw, nB = swap ? tw : th;
   const ycc = jpeg.transform === 'ycbcr';
   const step = swap ? tw * 3 : 3;
-  const kernel = planeResizeKernel();
+  const kernel = imageKernels();
   if (kernel) {
     const kernelPlanes = planes.map((p) => ({
       data: p.data, stride: p.stride, x0: p.x0, span: p.span,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
-import { planeResizeKernel } from '../../shared/image/plane-resize-kernel.ts';
+import { imageKernels } from '../../shared/image/image-kernels.ts';
 import { startTfBackend } from '../tf-backend.ts';
 
 export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
@@ -11,7 +11,7 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
     simd: backend.simd,
     threads: backend.threads,
     // Which code turns decoded JPEG planes into the model input: the WebAssembly SIMD kernel, or JavaScript.
-    resize: planeResizeKernel() ? 'wasm-simd' : 'js',
+    resize: imageKernels() ? 'wasm-simd' : 'js',
     backbone: status.backboneId,
     head: status.headVersion,
   });

@@ -3,15 +3,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeForModel } from '../../shared/image/decode-image.ts';
-import { decodeJpegPlanes } from '../../shared/image/jpeg/decode-jpeg.ts';
-import { installPlaneResizeKernel, planeResizeKernel } from '../../shared/image/plane-resize-kernel.ts';
+import { UndecodableImageError } from '../../shared/errors.ts';
+import { decodeForModel, decodeImage } from '../../shared/image/decode-image.ts';
+import { decodeJpegPlanes, type JpegScale } from '../../shared/image/jpeg/decode-jpeg.ts';
+import { installImageKernels, imageKernels } from '../../shared/image/image-kernels.ts';
 import { planesToModelInput } from '../../shared/image/preprocess.ts';
 import { PROJECT_ROOT } from '../../trainer/model-store.ts';
-import { PLANE_RESIZE_WASM, startTfBackend } from '../../trainer/tf-backend.ts';
+import { IMAGE_KERNELS_WASM, startTfBackend } from '../../trainer/tf-backend.ts';
 import { generated, run, sharedFixture, testCard, writePnm } from '../helpers/image-fixtures.ts';
 
-const kernelModule = () => new WebAssembly.Module(readFileSync(PLANE_RESIZE_WASM));
+const kernelModule = () => new WebAssembly.Module(readFileSync(IMAGE_KERNELS_WASM));
 // In 0..255 units, so differences read as grey levels.
 const target = { height: 224, width: 224, pixelScale: 1, pixelZeroPoint: 0 };
 
@@ -24,23 +25,71 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 /** The model input both ways: kernel, then the JavaScript path. */
 function bothWays(run: () => Float32Array): { kernel: Float32Array; js: Float32Array } {
-  installPlaneResizeKernel(kernelModule());
+  installImageKernels(kernelModule());
   const kernel = run();
-  installPlaneResizeKernel(null);
+  installImageKernels(null);
   return { kernel, js: run() };
 }
 
-afterEach(() => installPlaneResizeKernel(null));
+afterEach(() => installImageKernels(null));
+
+describe('the WebAssembly IDCT kernel of sequential JPEG scans', () => {
+  const card = () => writePnm(testCard(203, 117));
+  const photos = () => [
+    sharedFixture('images/kite_and_cold.jpg'), // 4:2:0
+    sharedFixture('datasets/hymenoptera/train/bees/2467959963_a7831e9ff0.jpg'), // 4:4:4
+    sharedFixture('datasets/hymenoptera/val/ants/ants-devouring-remains-of-large-dead-insect-on-red-tile-in-Stellenbosch-South-Africa-closeup-1-DHD.jpg'), // 4:2:2
+    sharedFixture('datasets/hymenoptera/train/ants/Nepenthes_rafflesiana_ant.jpg'), // 4:4:0
+    generated('card-444-restart.jpg', () => run('cjpeg', ['-quality', '85', '-sample', '1x1', '-restart', '3B'], card())),
+    generated('kite-grey-kernel.jpg', () => run('cjpeg', ['-grayscale', '-quality', '90'], writePnm(testCard(701, 455)))),
+  ];
+
+  it('decodes to exactly the planes of the JavaScript IDCTs, at every scale it has and with both chroma layouts', () => {
+    let kernelScans = 0;
+    for (const [i, bytes] of photos().entries()) {
+      for (const scale of [1, 2, 3, 4, 8] as JpegScale[]) {
+        for (const compactChroma of [true, false]) {
+          const js = decodeJpegPlanes(bytes, scale, { compactChroma });
+          installImageKernels(kernelModule());
+          const kernel = decodeJpegPlanes(bytes, scale, { compactChroma });
+          // A fresh kernel has one 64 KiB page; laying out a scan's rows of blocks grows it.
+          if (imageKernels()!.memoryBytes > 65536) kernelScans++;
+          installImageKernels(null);
+          kernel.planes.forEach((p, c) => {
+            expect(Buffer.compare(Buffer.from(p.data), Buffer.from(js.planes[c].data)), `image ${i}, scale ${scale}/8, compact ${compactChroma}, plane ${c}`).toBe(0);
+          });
+        }
+      }
+    }
+    // The kernel ran (its memory outgrew the first page) for at least the larger half of these decodes; sizes
+    // outside 1, 2, 3, 4, 8 (4:2:0 chroma at 3/8 without compactChroma is 6x6) stay in JavaScript.
+    expect(kernelScans).toBeGreaterThanOrEqual(20);
+  });
+
+  it('throws the same 422 error for truncated and corrupt data', () => {
+    installImageKernels(kernelModule());
+    const photo = sharedFixture('images/hot_dog.jpg');
+    for (const fraction of [0.1, 0.5, 0.99]) {
+      expect(() => decodeImage(photo.subarray(0, Math.floor(photo.length * fraction)), { maxPixels: 50e6, minSide: 224 })).toThrow(UndecodableImageError);
+    }
+    const garbage = photo.slice();
+    let seed = 1;
+    for (let i = Math.floor(garbage.length / 3); i < garbage.length - 2; i++) garbage[i] = (seed = (seed * 69069 + 1) >>> 0) >>> 24;
+    expect(() => decodeImage(garbage, { maxPixels: 50e6 })).toThrow(UndecodableImageError);
+    // And still decodes a good photo afterwards.
+    expect(decodeImage(photo, { maxPixels: 50e6 }).width).toBeGreaterThan(0);
+  });
+});
 
 describe('the WebAssembly SIMD resize kernel', () => {
-  it('is plane-resize.as.ts built by `npm run build:kernels` (the committed binary is up to date)', () => {
+  it('is image-kernels.as.ts built by `npm run build:kernels` (the committed binary is up to date)', () => {
     const script = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts['build:kernels'] as string;
     const dir = mkdtempSync(join(tmpdir(), 'edgehead-kernel-'));
     try {
-      const out = join(dir, 'plane-resize.wasm');
-      const args = script.replace(/^asc /, '').replace('shared/image/kernels/plane-resize.wasm', out).split(' ');
+      const out = join(dir, 'image-kernels.wasm');
+      const args = script.replace(/^asc /, '').replace('shared/image/kernels/image-kernels.wasm', out).split(' ');
       execFileSync(join(PROJECT_ROOT, 'node_modules/.bin/asc'), args, { cwd: PROJECT_ROOT, stdio: 'pipe' });
-      expect(Buffer.compare(readFileSync(out), readFileSync(PLANE_RESIZE_WASM))).toBe(0);
+      expect(Buffer.compare(readFileSync(out), readFileSync(IMAGE_KERNELS_WASM))).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -78,8 +127,8 @@ describe('the WebAssembly SIMD resize kernel', () => {
   });
 
   it('grows its memory for a larger image and keeps giving the same input afterwards', () => {
-    installPlaneResizeKernel(kernelModule());
-    const kernel = planeResizeKernel()!;
+    installImageKernels(kernelModule());
+    const kernel = imageKernels()!;
     const small = decodeJpegPlanes(sharedFixture('images/cat_720p.jpg'), 3, { compactChroma: true });
     const before = kernel.memoryBytes;
     planesToModelInput({ jpeg: small, orientation: 1 }, target);
@@ -88,14 +137,14 @@ describe('the WebAssembly SIMD resize kernel', () => {
     const largeInput = planesToModelInput({ jpeg: large, orientation: 6 }, target);
     expect(kernel.memoryBytes).toBeGreaterThan(Math.max(before, large.planes[0].data.length));
     const again = planesToModelInput({ jpeg: small, orientation: 1 }, target);
-    installPlaneResizeKernel(null);
+    installImageKernels(null);
     expect(maxDiff(again, planesToModelInput({ jpeg: small, orientation: 1 }, target))).toBeLessThan(2e-3);
     expect(maxDiff(largeInput, planesToModelInput({ jpeg: large, orientation: 6 }, target))).toBeLessThan(2e-3);
   });
 
   it('is installed by the CLI\'s backend start, as the worker installs it', async () => {
-    expect(planeResizeKernel()).toBeNull();
+    expect(imageKernels()).toBeNull();
     await startTfBackend();
-    expect(planeResizeKernel()).not.toBeNull();
+    expect(imageKernels()).not.toBeNull();
   });
 });
