@@ -33,7 +33,7 @@ function bothWays(run: () => Float32Array): { kernel: Float32Array; js: Float32A
 
 afterEach(() => installImageKernels(null));
 
-describe('the WebAssembly IDCT kernel of sequential JPEG scans', () => {
+describe('the WebAssembly kernel of sequential JPEG scans (Huffman decoding and inverse DCTs)', () => {
   const card = () => writePnm(testCard(203, 117));
   const photos = () => [
     sharedFixture('images/kite_and_cold.jpg'), // 4:2:0
@@ -44,7 +44,7 @@ describe('the WebAssembly IDCT kernel of sequential JPEG scans', () => {
     generated('kite-grey-kernel.jpg', () => run('cjpeg', ['-grayscale', '-quality', '90'], writePnm(testCard(701, 455)))),
   ];
 
-  it('decodes to exactly the planes of the JavaScript IDCTs, at every scale it has and with both chroma layouts', () => {
+  it('decodes to exactly the planes of the JavaScript decoder, at every scale it has and with both chroma layouts', () => {
     let kernelScans = 0;
     for (const [i, bytes] of photos().entries()) {
       for (const scale of [1, 2, 3, 4, 8] as JpegScale[]) {
@@ -64,6 +64,16 @@ describe('the WebAssembly IDCT kernel of sequential JPEG scans', () => {
     // The kernel ran (its memory outgrew the first page) for at least the larger half of these decodes; sizes
     // outside 1, 2, 3, 4, 8 (4:2:0 chroma at 3/8 without compactChroma is 6x6) stay in JavaScript.
     expect(kernelScans).toBeGreaterThanOrEqual(20);
+  });
+
+  it('leaves a scan too big for its memory to JavaScript, with the same result', () => {
+    const big = generated('card-3000x2000.jpg', () => run('cjpeg', ['-quality', '80'], writePnm(testCard(3000, 2000))));
+    const js = decodeJpegPlanes(big, 8, { compactChroma: true });
+    installImageKernels(kernelModule());
+    const kernel = decodeJpegPlanes(big, 8, { compactChroma: true });
+    // 6 MB of luma and 3 MB of chroma at full size: over KERNEL_SCAN_MAX_BYTES, so the kernel did not take it in.
+    expect(imageKernels()!.memoryBytes).toBeLessThan(1 << 20);
+    kernel.planes.forEach((p, c) => expect(Buffer.compare(Buffer.from(p.data), Buffer.from(js.planes[c].data)), `plane ${c}`).toBe(0));
   });
 
   it('throws the same 422 error for truncated and corrupt data', () => {

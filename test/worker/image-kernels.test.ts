@@ -29,7 +29,7 @@ describe('the image kernels inside workerd', () => {
     }
   });
 
-  it('decodes JPEG scans with its IDCTs to exactly the JavaScript IDCTs\' planes', () => {
+  it('decodes JPEG scans (Huffman codes and inverse DCTs) to exactly the JavaScript decoder\'s planes', () => {
     const previous = imageKernels();
     try {
       for (const name of ['images/cat_720p.jpg', 'images/hot_dog.jpg']) {

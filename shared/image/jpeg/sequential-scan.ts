@@ -1,7 +1,7 @@
 import { UndecodableImageError } from '../../errors.ts';
 import { LOOKAHEAD, PAIR_BITS, type HuffmanTable } from './huffman.ts';
 import { idctBlock, type IdctSize } from './idct.ts';
-import { imageKernels, KERNEL_IDCT_SIZES, type ImageKernels } from '../image-kernels.ts';
+import { imageKernels, KERNEL_IDCT_SIZES, KERNEL_SCAN_MAX_BYTES, type ImageKernels } from '../image-kernels.ts';
 
 /** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
 export const ZIGZAG = new Uint8Array([
@@ -114,14 +114,14 @@ function truncated(): UndecodableImageError {
 }
 
 /**
- * Decodes the Huffman codes of one block at bit `bp` into `blk` from `base` on (natural order; only the positions
- * the caller clears are guaranteed to start at zero) and updates the DC predictor `pred[ci]`; returns the bit position
+ * Decodes the Huffman codes of one block at bit `bp` into `blk` (natural order; only the positions the caller
+ * clears are guaranteed to start at zero) and updates the DC predictor `pred[ci]`; returns the bit position
  * after the block. A function of its own, called once per block, rather than inline in the scan loop: V8 then
  * optimises it by its call count, so its fast code is in place by the next block, while a long loop of inline
  * code waits for on-stack replacement, which in workerd can run in slower tiers for dozens of requests (seen
  * after the decode met a new image shape).
  */
-function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTable, blk: Int32Array, base: number, pred: Int32Array, ci: number): number {
+function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTable, blk: Int32Array, pred: Int32Array, ci: number): number {
   // DC: a code (usually in the look-up table), then that many magnitude bits.
   let w = view.getUint32(bp >>> 3) << (bp & 7);
   let e = dc.lookup[w >>> SHIFT];
@@ -136,13 +136,12 @@ function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTa
     bp += t;
   }
   pred[ci] += diff;
-  blk[base] = pred[ci];
+  blk[0] = pred[ci];
 
   // AC: most code + magnitude pairs come out of one look-up in acFast.
   const fast = ac.acFast;
   const zz = ZIGZAG;
   const pairs = ac.acPair;
-  const b = base;
   for (let k = 1; k < 64;) {
     w = view.getUint32(bp >>> 3) << (bp & 7);
     const f = fast[w >>> SHIFT];
@@ -153,7 +152,7 @@ function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTa
         break;
       }
       k += (f >> 4) & 15;
-      blk[b + zz[k]] = v;
+      blk[zz[k]] = v;
       k++;
       // A block whose last coefficient is the 63rd has no end-of-block code: the next bits are the next block's.
       if (k > 63) {
@@ -163,7 +162,7 @@ function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTa
       const g = pairs[w >>> PAIR_SHIFT];
       bp += g & 15;
       if (g & (1 << 13)) break;
-      blk[b + zz[k + ((g >> 4) & 15)]] = g >> 14;
+      blk[zz[k + ((g >> 4) & 15)]] = g >> 14;
       k += (g >> 8) & 31;
       continue;
     }
@@ -180,7 +179,7 @@ function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTa
     k += run;
     w = view.getUint32(bp >>> 3) << (bp & 7);
     const v = w >>> (32 - size);
-    blk[b + zz[k]] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
+    blk[zz[k]] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
     bp += size;
     k++;
   }
@@ -201,7 +200,8 @@ export function decodeSequentialScan(
 ): number {
   const kernels = imageKernels();
   if (kernels && comps.every((c) => KERNEL_IDCT_SIZES.includes(c.idctSize))) {
-    return decodeScanWithKernels(kernels, bytes, start, comps, mcusPerLine, mcusPerColumn, restartInterval);
+    const next = decodeScanWithKernels(kernels, bytes, start, comps, mcusPerLine, mcusPerColumn, restartInterval);
+    if (next !== null) return next;
   }
   const scan = cleanScan(bytes, start);
   // Everything the loop and the return read of \`scan\` is read here, before the loop: V8 compiles the loop
@@ -243,7 +243,7 @@ export function decodeSequentialScan(
       const { c, dy, dx, ci } = slots[s];
       const row = single ? mrow : mrow * c.v + dy;
       const col = single ? mcol : mcol * c.h + dx;
-      bp = decodeBlock(view, bp, c.dcTable!, c.acTable!, blk, 0, pred, ci);
+      bp = decodeBlock(view, bp, c.dcTable!, c.acTable!, blk, pred, ci);
       const n = c.idctSize;
       idctBlock(blk, 0, c.scanQuant!, c.plane, row * n * c.planeStride + col * n, c.planeStride, n);
       for (let i = 0; i < used.length; i++) blk[used[i]] = 0;
@@ -254,62 +254,37 @@ export function decodeSequentialScan(
 }
 
 /**
- * {@link decodeSequentialScan} with the inverse DCTs in the WebAssembly kernel (bit for bit the same pixels):
- * the Huffman codes of one MCU row are decoded here into the kernel's memory, the kernel transforms the row
- * and clears what it read, and the row's pixels are copied into the planes. Saves the per-block IDCT calls,
- * their dispatch and the clearing, about a third of the decode.
+ * {@link decodeSequentialScan} in the WebAssembly kernel: the same Huffman reads and bit for bit the same
+ * inverse DCTs, run over the whole scan inside the kernel, then the planes copied out. Returns null when the
+ * scan is too big for the kernel's memory (it stays in JavaScript then).
  */
 function decodeScanWithKernels(
   kernels: ImageKernels, bytes: Uint8Array, start: number, comps: ScanComponent[], mcusPerLine: number, mcusPerColumn: number,
   restartInterval: number,
-): number {
+): number | null {
   const scan = cleanScan(bytes, start);
-  const { starts, ends, next } = scan;
-  const view = new DataView(scan.data.buffer, scan.data.byteOffset, scan.data.byteLength);
+  const { data, starts, ends, next } = scan;
+  const planeBytes = comps.reduce((sum, c) => sum + c.plane.length, 0);
+  // The kernel holds the data twice (as read and reversed) besides the planes.
+  if (2 * ends[ends.length - 1] + planeBytes > KERNEL_SCAN_MAX_BYTES) return null;
   const single = comps.length === 1;
-  const slots: { component: number; dy: number; dx: number }[] = [];
+  const slots: { component: number; dy: number; dx: number; dc: HuffmanTable; ac: HuffmanTable }[] = [];
   comps.forEach((c, ci) => {
-    if (single) slots.push({ component: ci, dy: 0, dx: 0 });
-    else for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) slots.push({ component: ci, dy: v, dx: h });
+    if (single) slots.push({ component: ci, dy: 0, dx: 0, dc: c.dcTable!, ac: c.acTable! });
+    else for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) slots.push({ component: ci, dy: v, dx: h, dc: c.dcTable!, ac: c.acTable! });
   });
   const c0 = comps[0];
-  const mcusPerRow = single ? c0.blocksPerLine : mcusPerLine;
   const total = single ? c0.blocksPerLine * c0.blocksPerColumn : mcusPerLine * mcusPerColumn;
-  const interval = restartInterval > 0 ? restartInterval : total;
-  const rowsPerMcuRow = comps.map((c) => (single ? 1 : c.v) * c.idctSize);
-  const run = kernels.startScan(
-    comps.map((c, ci) => ({ idctSize: c.idctSize, quant: c.scanQuant!, planeStride: c.planeStride, rowsPerMcuRow: rowsPerMcuRow[ci], blocksAcross: single ? 1 : c.h })),
-    slots, mcusPerRow,
-  );
-  const coefs = run.coefs;
-  const slotCount = slots.length;
-  const dcTables = slots.map((s) => comps[s.component].dcTable!);
-  const acTables = slots.map((s) => comps[s.component].acTable!);
-  const slotComponent = Int32Array.from(slots, (s) => s.component);
-  const pred = new Int32Array(comps.length);
-
-  let segment = 0;
-  let bp = 0;
-  let limit = ends[0] * 8;
-  let inRow = 0;
-  let mrow = 0;
-  for (let mcu = 0; mcu < total; mcu++) {
-    if (mcu > 0 && mcu % interval === 0) {
-      segment++;
-      if (segment >= starts.length) throw truncated();
-      bp = starts[segment] * 8;
-      limit = ends[segment] * 8;
-      pred.fill(0);
-    }
-    let base = inRow * slotCount * 64;
-    for (let s = 0; s < slotCount; s++, base += 64) bp = decodeBlock(view, bp, dcTables[s], acTables[s], coefs, base, pred, slotComponent[s]);
-    if (bp > limit) throw truncated();
-    if (++inRow === mcusPerRow || mcu === total - 1) {
-      run.transformRow(inRow);
-      for (let ci = 0; ci < comps.length; ci++) comps[ci].plane.set(run.pixels(ci), mrow * rowsPerMcuRow[ci] * comps[ci].planeStride);
-      inRow = 0;
-      mrow++;
-    }
-  }
+  const status = kernels.decodeScan({
+    data, starts, ends, slots, total, zigzag: ZIGZAG,
+    components: comps.map((c) => ({
+      idctSize: c.idctSize, quant: c.scanQuant!, plane: c.plane, planeStride: c.planeStride,
+      rowsPerMcuRow: (single ? 1 : c.v) * c.idctSize, blocksAcross: single ? 1 : c.h,
+    })),
+    mcusPerRow: single ? c0.blocksPerLine : mcusPerLine,
+    interval: restartInterval > 0 ? restartInterval : total,
+  });
+  if (status === 'truncated') throw truncated();
+  if (status === 'bad-code') throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
   return next;
 }
