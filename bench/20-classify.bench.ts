@@ -127,18 +127,18 @@ ${table(
   ${(overheadByRound.median * 100).toFixed(0)}% of the forward, the median over ${overheadByRound.samples} rounds of each round's share (p95 ${(overheadByRound.p95 * 100).toFixed(0)}%);
   ${(overheadOfMedians * 100).toFixed(0)}% from the stage medians (${one.s.decode.median.toFixed(1)} + ${one.s.resize.median.toFixed(1)} + ${one.s.head.median.toFixed(2)} ms against ${one.s.forward.median.toFixed(1)} ms; the allowance is ${(one.s.forward.median * 0.2).toFixed(1)} ms)${overhead <= 0.2 ? '' : `; ${(overhead / 0.2).toFixed(2)}x the allowance`}.
   A 1152x864 4:2:0 JPEG decodes at 3/8 scale in the DCT domain (2/8 would leave a shorter side of 216 < 224)
-  straight to its planes: luma 432x324 from 3x3 IDCTs, chroma 216x162 at its own resolution; the planes are
-  resized to 224x224 one by one and only those pixels are colour-converted, in the WebAssembly SIMD kernel
-  (\`shared/image/kernels/\`; "resize ms, JS path" is the same work in JavaScript, measured in the same rounds). What is left is mostly Huffman
-  decoding: all ~300k symbols of the 200 kB of entropy-coded data are decoded whatever the scale (see "Image
-  decode: where the time went" below).
+  straight to its planes: luma 432x324 from 3x3 IDCTs, chroma 216x162 at its own resolution, the Huffman
+  decoding and the IDCTs in the WebAssembly image kernels (\`shared/image/kernels/\`); the planes are resized to
+  224x224 one by one and only those pixels are colour-converted, in the kernels' SIMD resize ("resize ms, JS
+  path" is the same work in JavaScript, measured in the same rounds). What is left is mostly the Huffman decoding:
+  all ~300k symbols of the 200 kB of entropy-coded data are decoded whatever the scale (see the notes below).
 - The whole request minus the sum of its stages: ${(one.e2e.median - sumStages(one.s)).toFixed(0)} ms for the 1 MP JPEG (${(one.image.bytes.byteLength / 1e3).toFixed(0)} kB), ${(twelve.e2e.median - sumStages(twelve.s)).toFixed(0)} ms
   for the 12 MP one (${(twelve.image.bytes.byteLength / 1e6).toFixed(2)} MB). Stages and whole requests run in different workerd processes
   minutes apart, so this difference carries the run-to-run noise of this shared machine (stage figures move by up
   to ~1.5x between runs); it includes workerd receiving the upload from wrangler's local proxy and routing. Local KV
   is cheap: \`GET /healthz\`, which reads two KV keys (classify reads one), costs ${healthz!.median.toFixed(1)} ms of workerd CPU over a 404.
 - **Target: 12 MP JPEG peak memory < 100 MB: ${twelve.peak < 100e6 ? 'met' : 'MISSED'}** (${mb(twelve.peak)} MiB = wasm heap ${mb(wasmHeapBytes)}
-  + the resize kernel's memory ${mb(resizeKernelBytes)} + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
+  + the image kernels' memory ${mb(resizeKernelBytes)} + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
 - **Target: 12 MP end to end <= 2x a 1 MP JPEG: ${ratio12 <= 2 ? 'met' : 'MISSED'}** (${ratio12.toFixed(2)}x: ${twelve.e2e.median.toFixed(1)} vs ${one.e2e.median.toFixed(1)} ms).
 - How: all times are CPU milliseconds of the workerd process that runs the worker (the kernel's per-thread counters,
   /proc/PID/task/*/schedstat, read by the Node driver before and after each request), so other load on this shared
@@ -155,7 +155,7 @@ ${table(
   a 404 request; it includes workerd receiving the upload and reading the head pointer from local KV. Images are made from
   \`cat_1080p.jpg\` with ImageMagick (4:2:0, quality 90).
 - Memory: the wasm heap (emscripten memory \`byteLength\`, read in workerd after all images; it only grows, so this is
-  its peak) plus the resize kernel's own wasm memory (likewise) plus the typed arrays decode and resize allocate (counted in Node by wrapping the typed-array
+  its peak) plus the image kernels' own wasm memory (likewise; it holds a scan's data twice and its planes) plus the typed arrays decode and resize allocate (counted in Node by wrapping the typed-array
   constructors: an upper bound on their live peak; JS objects besides them are small) plus the upload bytes. The
   heap of V8 itself (code, Hono, tfjs) is not included: workerd does not expose it.
 `;
