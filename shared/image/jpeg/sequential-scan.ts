@@ -198,12 +198,11 @@ export function decodeSequentialScan(
   bytes: Uint8Array, start: number, comps: ScanComponent[], mcusPerLine: number, mcusPerColumn: number,
   restartInterval: number,
 ): number {
+  const scan = cleanScan(bytes, start);
   const kernels = imageKernels();
   if (kernels && comps.every((c) => KERNEL_IDCT_SIZES.includes(c.idctSize))) {
-    const next = decodeScanWithKernels(kernels, bytes, start, comps, mcusPerLine, mcusPerColumn, restartInterval);
-    if (next !== null) return next;
+    if (decodeScanWithKernels(kernels, scan, comps, mcusPerLine, mcusPerColumn, restartInterval)) return scan.next;
   }
-  const scan = cleanScan(bytes, start);
   // Everything the loop and the return read of \`scan\` is read here, before the loop: V8 compiles the loop
   // on the fly during the first call (on-stack replacement), and a property read after it with no type
   // feedback yet would throw that code away at the end of every later call.
@@ -255,18 +254,17 @@ export function decodeSequentialScan(
 
 /**
  * {@link decodeSequentialScan} in the WebAssembly kernel: the same Huffman reads and bit for bit the same
- * inverse DCTs, run over the whole scan inside the kernel, then the planes copied out. Returns null when the
+ * inverse DCTs, run over the whole scan inside the kernel, then the planes copied out. Returns false when the
  * scan is too big for the kernel's memory (it stays in JavaScript then).
  */
 function decodeScanWithKernels(
-  kernels: ImageKernels, bytes: Uint8Array, start: number, comps: ScanComponent[], mcusPerLine: number, mcusPerColumn: number,
+  kernels: ImageKernels, scan: CleanScan, comps: ScanComponent[], mcusPerLine: number, mcusPerColumn: number,
   restartInterval: number,
-): number | null {
-  const scan = cleanScan(bytes, start);
-  const { data, starts, ends, next } = scan;
+): boolean {
+  const { data, starts, ends } = scan;
   const planeBytes = comps.reduce((sum, c) => sum + c.plane.length, 0);
   // The kernel holds the data twice (as read and reversed) besides the planes.
-  if (2 * ends[ends.length - 1] + planeBytes > KERNEL_SCAN_MAX_BYTES) return null;
+  if (2 * ends[ends.length - 1] + planeBytes > KERNEL_SCAN_MAX_BYTES) return false;
   const single = comps.length === 1;
   const slots: { component: number; dy: number; dx: number; dc: HuffmanTable; ac: HuffmanTable }[] = [];
   comps.forEach((c, ci) => {
@@ -286,5 +284,5 @@ function decodeScanWithKernels(
   });
   if (status === 'truncated') throw truncated();
   if (status === 'bad-code') throw new UndecodableImageError('corrupt JPEG: invalid Huffman code in the image data');
-  return next;
+  return true;
 }
