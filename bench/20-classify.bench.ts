@@ -29,7 +29,7 @@ const shareByRound: Record<string, Summary> = {};
 const resizeJs: Record<string, Summary> = {};
 const decodedSize: Record<string, { width: number; height: number }> = {};
 let wasmHeapBytes = 0;
-let resizeKernelBytes = 0;
+let imageKernelBytes = 0;
 {
   const server = await startWranglerDev(['-c', 'bench/wrangler.bench.toml'], '/noop');
   try {
@@ -53,7 +53,7 @@ let resizeKernelBytes = 0;
       decodedSize[image.name] = decoded;
       console.error(image.label, Object.entries(stages[image.name]).map(([k, v]) => `${k} ${fmt(v)}`).join(', '), planar ? `, resize-js ${fmt(resizeJs[image.name])}` : '');
     }
-    ({ wasmHeapBytes, resizeKernelBytes } = (await call(`${server.url}/memory`)) as { wasmHeapBytes: number; resizeKernelBytes: number });
+    ({ wasmHeapBytes, imageKernelBytes } = (await call(`${server.url}/memory`)) as { wasmHeapBytes: number; imageKernelBytes: number });
   } finally {
     await server.stop();
   }
@@ -96,7 +96,7 @@ let healthz: Summary | undefined;
 const rows = images.map((image) => {
   const s = stages[image.name];
   const js = jsMemory[files[images.indexOf(image)]].typedArrayBytes;
-  const peak = wasmHeapBytes + resizeKernelBytes + js + image.bytes.byteLength;
+  const peak = wasmHeapBytes + imageKernelBytes + js + image.bytes.byteLength;
   return { image, s, js, peak, e2e: endToEnd[image.name] };
 });
 const sumStages = (s: Record<string, Summary>) => s.decode.median + s.resize.median + s.forward.median + s.head.median;
@@ -138,7 +138,7 @@ ${table(
   to ~1.5x between runs); it includes workerd receiving the upload from wrangler's local proxy and routing. Local KV
   is cheap: \`GET /healthz\`, which reads two KV keys (classify reads one), costs ${healthz!.median.toFixed(1)} ms of workerd CPU over a 404.
 - **Target: 12 MP JPEG peak memory < 100 MB: ${twelve.peak < 100e6 ? 'met' : 'MISSED'}** (${mb(twelve.peak)} MiB = wasm heap ${mb(wasmHeapBytes)}
-  + the image kernels' memory ${mb(resizeKernelBytes)} + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
+  + the image kernels' memory ${mb(imageKernelBytes)} + decode/resize typed arrays ${mb(twelve.js)} + the upload ${mb(twelve.image.bytes.byteLength)}).
 - **Target: 12 MP end to end <= 2x a 1 MP JPEG: ${ratio12 <= 2 ? 'met' : 'MISSED'}** (${ratio12.toFixed(2)}x: ${twelve.e2e.median.toFixed(1)} vs ${one.e2e.median.toFixed(1)} ms).
 - How: all times are CPU milliseconds of the workerd process that runs the worker (the kernel's per-thread counters,
   /proc/PID/task/*/schedstat, read by the Node driver before and after each request), so other load on this shared
@@ -160,4 +160,4 @@ ${table(
   heap of V8 itself (code, Hono, tfjs) is not included: workerd does not expose it.
 `;
 
-writeSection(import.meta.url, markdown, { wasmHeapBytes, resizeKernelBytes, stages, resizeJs, shareByRound, overheadOfMedians, decodedSize, jsMemory, endToEnd, overhead, overheadE2e, ratio12, peak12: twelve.peak, healthz });
+writeSection(import.meta.url, markdown, { wasmHeapBytes, imageKernelBytes, stages, resizeJs, shareByRound, overheadOfMedians, decodedSize, jsMemory, endToEnd, overhead, overheadE2e, ratio12, peak12: twelve.peak, healthz });

@@ -207,7 +207,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     }
     case '/memory':
-      return { wasmHeapBytes: wasmHeapBytes(), resizeKernelBytes: imageKernels()?.memoryBytes ?? 0, tf: tf.memory() };
+      return { wasmHeapBytes: wasmHeapBytes(), imageKernelBytes: imageKernels()?.memoryBytes ?? 0, tf: tf.memory() };
     case '/train-setup': {
       // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
       // a head trained earlier on a tenth as many from the same distribution to warm-start from.

@@ -121,7 +121,22 @@ type PlanesToInput = (
 ) => void;
 
 const PAGE = 65536;
-const align = (n: number) => (n + 15) & ~15;
+
+/**
+ * Lays out one call's regions from the bottom of the kernel's memory (each call reuses all of it): `place`
+ * returns the next 16-byte-aligned offset, `top` the end so far.
+ */
+function layout(): { place: (bytes: number) => number; top: () => number } {
+  let end = 16;
+  return {
+    place: (bytes) => {
+      const at = end;
+      end = (end + bytes + 15) & ~15;
+      return at;
+    },
+    top: () => end,
+  };
+}
 
 export class ImageKernels {
   private readonly memory: WebAssembly.Memory;
@@ -148,12 +163,7 @@ export class ImageKernels {
    * must be one of {@link KERNEL_IDCT_SIZES}, and data plus planes at most {@link KERNEL_SCAN_MAX_BYTES}.
    */
   decodeScan(scan: KernelScan): KernelScanStatus {
-    let top = 16;
-    const place = (bytes: number) => {
-      const at = top;
-      top = align(top + bytes);
-      return at;
-    };
+    const { place, top } = layout();
     const { components, slots } = scan;
     const constants = place(IDCT_CONSTANTS.byteLength);
     const scratch = place(512);
@@ -165,6 +175,8 @@ export class ImageKernels {
     const quant = components.map(() => place(256));
     const tables = new Map<KernelHuffmanTable, number>();
     for (const slot of slots) for (const table of [slot.dc, slot.ac]) if (!tables.has(table)) tables.set(table, place(TABLE_BYTES));
+    // The DC decode reads only lookup and the long-code fields: the AC look-ups of a DC table are not copied.
+    const acTables = new Set(slots.map((slot) => slot.ac));
     // The kernel reads the data reversed (see bitWindow in image-kernels.as.ts), from its end backwards: a block
     // read past the end of the data goes into the padding before it, until the check after its MCU turns it
     // into 'truncated'.
@@ -173,7 +185,7 @@ export class ImageKernels {
     const copy = place(length);
     const planes = components.map((c) => place(c.plane.length));
     const coefs = place(256 * slots.length * scan.mcusPerRow);
-    const buffer = this.reserve(top);
+    const buffer = this.reserve(top());
     const bytes = new Uint8Array(buffer);
     const words = new Int32Array(buffer);
     new Float64Array(buffer, constants, IDCT_CONSTANTS.length).set(IDCT_CONSTANTS);
@@ -188,8 +200,10 @@ export class ImageKernels {
     scan.starts.forEach((start, i) => words.set([start, scan.ends[i]], (segments >> 2) + 2 * i));
     for (const [table, at] of tables) {
       new Uint16Array(buffer, at, 1024).set(table.lookup);
-      words.set(table.acFast, (at + 2048) >> 2);
-      words.set(table.acPair, (at + 6144) >> 2);
+      if (acTables.has(table)) {
+        words.set(table.acFast, (at + 2048) >> 2);
+        words.set(table.acPair, (at + 6144) >> 2);
+      }
       words.set(table.maxCode, (at + 22528) >> 2);
       words.set(table.valueOffset, (at + 22600) >> 2);
       bytes.set(table.values, at + 22672);
@@ -214,12 +228,7 @@ export class ImageKernels {
   run(planes: KernelPlane[], target: KernelTarget, out: Float32Array): void {
     const { columns, rows } = target;
     // Lay everything out first, so that memory grows (which replaces its buffer) before any view is made.
-    let top = 16;
-    const place = (bytes: number) => {
-      const at = top;
-      top = align(top + bytes);
-      return at;
-    };
+    const { place, top } = layout();
     const desc = place(48 * planes.length);
     const columnsScratch = place(4 * columns * planes.length);
     const outAt = place(4 * out.length);
@@ -233,7 +242,7 @@ export class ImageKernels {
       columnWeights: place(p.columnWeights.byteLength),
       row: place(4 * (p.span + p.columnTaps + 4)),
     }));
-    const buffer = this.reserve(top);
+    const buffer = this.reserve(top());
     const words = new Int32Array(buffer);
     planes.forEach((p, i) => {
       const a = at[i];
