@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { installImageKernels, imageKernels } from '../shared/image/image-kernels.ts';
-import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
+import { createWasmBackendStarter, type BackendInfo } from '../shared/tf/wasm-backend.ts';
 
 const require = createRequire(import.meta.url);
+/** This process's backend starter: it remembers the start, so every caller after the first reuses it. */
+const backend = createWasmBackendStarter();
 
 /** Path of the image resize kernel the worker imports too. */
 export const IMAGE_KERNELS_WASM = new URL('../shared/image/kernels/image-kernels.wasm', import.meta.url);
@@ -17,7 +19,7 @@ export const IMAGE_KERNELS_WASM = new URL('../shared/image/kernels/image-kernels
  */
 export function startTfBackend(): Promise<BackendInfo> {
   if (!imageKernels()) installImageKernels(new WebAssembly.Module(readFileSync(IMAGE_KERNELS_WASM)));
-  return startWasmBackend(async () => {
+  return backend.start(async () => {
     const path = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
     return new WebAssembly.Module(await readFile(path));
   });

@@ -2,7 +2,10 @@
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
 import imageKernelsModule from '../shared/image/kernels/image-kernels.wasm';
 import { installImageKernels, imageKernels } from '../shared/image/image-kernels.ts';
-import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts';
+import { createWasmBackendStarter, type BackendInfo } from '../shared/tf/wasm-backend.ts';
+
+/** This isolate's backend starter: it remembers the start, so every request after the first reuses it. */
+const backend = createWasmBackendStarter();
 
 /**
  * Wrangler's CompiledWasm rule already turned the imports above into `WebAssembly.Module`s. The resize
@@ -10,5 +13,5 @@ import { startWasmBackend, type BackendInfo } from '../shared/tf/wasm-backend.ts
  */
 export function startTfBackend(): Promise<BackendInfo> {
   if (!imageKernels()) installImageKernels(imageKernelsModule);
-  return startWasmBackend(() => simdWasmModule);
+  return backend.start(() => simdWasmModule);
 }

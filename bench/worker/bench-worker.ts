@@ -22,7 +22,7 @@ import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
 import { decodeForModel, type ModelImage } from '../../shared/image/decode-image.ts';
 import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
-import { startWasmBackend } from '../../shared/tf/wasm-backend.ts';
+import { createWasmBackendStarter } from '../../shared/tf/wasm-backend.ts';
 import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
 
 interface BenchEnv {
@@ -46,6 +46,8 @@ const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>()
 
 /** The resize kernel, installed as the service installs it; `resize-js` stages take it out for their request. */
 let resizeKernel: ImageKernels | null = null;
+/** This isolate's wasm backend starter. */
+const wasmBackend = createWasmBackendStarter();
 
 async function startBackend(name: string): Promise<void> {
   if (!resizeKernel) {
@@ -59,7 +61,7 @@ async function startBackend(name: string): Promise<void> {
   }
   if (name !== 'wasm-simd' && name !== 'wasm') throw new Error(`BENCH_BACKEND must be wasm-simd, wasm or cpu, got ${name}`);
   const simd = name === 'wasm-simd';
-  await startWasmBackend(() => (simd ? simdWasmModule : plainWasmModule), { simd });
+  await wasmBackend.start(() => (simd ? simdWasmModule : plainWasmModule), { simd });
 }
 
 /** Bytes of the wasm backend's linear memory (it only grows), or 0 on the cpu backend. */

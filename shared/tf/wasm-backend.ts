@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import createWasmBackendModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
+import { allocateHeapTensor, createBackendWasm, releaseHeapMemory } from './tfjs-internals.ts';
 
 export interface BackendInfo {
   backend: string;
@@ -17,63 +17,50 @@ export interface BackendInfo {
   initMs: number;
 }
 
-interface EmscriptenModule {
-  cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => unknown;
-  tfjs?: Record<string, unknown>;
-}
-
-let started: Promise<BackendInfo> | undefined;
-
 /** True where the runtime validates a module that uses a v128 SIMD instruction. */
 export function hasWasmSimd(): boolean {
   const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
   return WebAssembly.validate(probe);
 }
 
-async function instantiateBackendModule(simdModule: WebAssembly.Module): Promise<EmscriptenModule> {
-  const module = (await createWasmBackendModule({
-    instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-      WebAssembly.instantiate(simdModule, imports).then((instance) => receive(instance, simdModule));
-      return {};
-    },
-  } as never)) as unknown as EmscriptenModule;
-  // The same function table the package's own init() builds; BackendWasm calls through it.
-  module.tfjs = {
-    init: module.cwrap('init', null, []),
-    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-    disposeData: module.cwrap('dispose_data', null, ['number']),
-    dispose: module.cwrap('dispose', null, []),
-  };
-  return module;
+/** Starts the wasm backend once; owned by each adapter's runtime (one per isolate or process). */
+export interface WasmBackendStarter {
+  /**
+   * Registers and selects the `wasm` backend the first time; later calls return the same promise. A failed
+   * start is forgotten, so the next call retries.
+   * @param loadSimdModule returns the compiled `tfjs-backend-wasm-simd.wasm` (or, with `simd: false`, the plain
+   *   `tfjs-backend-wasm.wasm`, which only the benchmark uses for comparison)
+   * @throws Error when the runtime has no WebAssembly SIMD
+   */
+  start(loadSimdModule: () => WebAssembly.Module | Promise<WebAssembly.Module>, options?: { simd: boolean }): Promise<BackendInfo>;
 }
 
-/**
- * Registers and selects the `wasm` backend once per isolate or process. A failed start is forgotten,
- * so the next call retries.
- * @param loadSimdModule returns the compiled `tfjs-backend-wasm-simd.wasm` (or, with `simd: false`, the plain
- *   `tfjs-backend-wasm.wasm`, which only the benchmark uses for comparison)
- * @throws Error when the runtime has no WebAssembly SIMD
- */
-export function startWasmBackend(
+/** A starter holding its own start promise (no module-level state: the adapter keeps the starter). */
+export function createWasmBackendStarter(): WasmBackendStarter {
+  let started: Promise<BackendInfo> | undefined;
+  return {
+    start(loadSimdModule, options = { simd: true }) {
+      started ??= startBackend(loadSimdModule, options).catch((error: unknown) => {
+        started = undefined;
+        throw error;
+      });
+      return started;
+    },
+  };
+}
+
+async function startBackend(
   loadSimdModule: () => WebAssembly.Module | Promise<WebAssembly.Module>,
-  options: { simd: boolean } = { simd: true },
+  options: { simd: boolean },
 ): Promise<BackendInfo> {
-  started ??= (async () => {
-    const t0 = Date.now();
-    if (options.simd && !hasWasmSimd()) throw new Error('WebAssembly SIMD is not available in this runtime; edgehead needs it');
-    const simdModule = await loadSimdModule();
-    tf.removeBackend('wasm');
-    tf.registerBackend('wasm', async () => new BackendWasm((await instantiateBackendModule(simdModule)) as never), 3);
-    if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js could not start its wasm backend');
-    await tf.ready();
-    return { backend: tf.getBackend(), simd: options.simd, threads: 1, initMs: Date.now() - t0 };
-  })().catch((error: unknown) => {
-    started = undefined;
-    throw error;
-  });
-  return started;
+  const t0 = Date.now();
+  if (options.simd && !hasWasmSimd()) throw new Error('WebAssembly SIMD is not available in this runtime; edgehead needs it');
+  const simdModule = await loadSimdModule();
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', () => createBackendWasm(simdModule), 3);
+  if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js could not start its wasm backend');
+  await tf.ready();
+  return { backend: tf.getBackend(), simd: options.simd, threads: 1, initMs: Date.now() - t0 };
 }
 
 /** Float32 tensors allocated in the wasm heap before their values are written; see `wasmHeapTensors`. */
@@ -89,8 +76,8 @@ export interface HeapTensors {
 /**
  * Lets weights be written straight into the memory of their tensors on the wasm heap, instead of into a
  * Float32Array that `tf.tensor` then copies there: one fresh copy of the weights instead of two, and on this
- * platform every first touch of fresh memory costs several milliseconds per megabyte. Uses BackendWasm's
- * `makeOutput` and `typedArrayFromHeap` (how its own kernels make outputs; tfjs is pinned at 4.22).
+ * platform every first touch of fresh memory costs several milliseconds per megabyte. Private tfjs internals,
+ * fenced in tfjs-internals.ts.
  * @returns null when the active backend is not wasm
  */
 export function wasmHeapTensors(): HeapTensors | null {
@@ -99,9 +86,7 @@ export function wasmHeapTensors(): HeapTensors | null {
   const tensors = new Map<Float32Array, tf.Tensor>();
   return {
     allocate(length) {
-      const info = backend.makeOutput([length], 'float32');
-      const tensor = tf.engine().makeTensorFromTensorInfo(info, backend);
-      const view = backend.typedArrayFromHeap(info) as Float32Array;
+      const { tensor, view } = allocateHeapTensor(backend, length);
       tensors.set(view, tensor);
       return view;
     },
@@ -126,13 +111,10 @@ export function wasmHeapTensors(): HeapTensors | null {
  * deletes it when that tensor is disposed, and on a cache hit reads only the packed copy. The tensor's memory
  * offset becomes 0, so its eventual dispose frees nothing twice (free(NULL) does nothing). Its values must
  * never be read again: only ever pass it to the same convolution (same strides, padding, dilations, bias and
- * activation, hence the same cached operator). Leans on BackendWasm's `dataIdMap` and `_free` (tfjs 4.22).
+ * activation, hence the same cached operator). Private tfjs internals, fenced in tfjs-internals.ts.
  */
 export function freePackedFilter(filter: tf.Tensor): void {
   const backend = tf.backend();
   if (!(backend instanceof BackendWasm)) throw new Error('freePackedFilter needs the wasm backend');
-  const data = backend.dataIdMap.get(filter.dataId);
-  if (!data || data.memoryOffset === 0) return;
-  (backend.wasm as unknown as { _free(pointer: number): void })._free(data.memoryOffset);
-  data.memoryOffset = 0;
+  releaseHeapMemory(backend, filter);
 }
