@@ -1,5 +1,4 @@
-import type { CalibrationSummary } from '../store/head-store.ts';
-import { calibrationReport, fitTemperature } from './calibration.ts';
+import { calibrationReport, fitTemperature, type CalibrationSummary } from './calibration.ts';
 import type { Head } from './head-types.ts';
 import { headLogits, predictHead } from './predict-head.ts';
 import type { TrainingSet } from './train-head.ts';

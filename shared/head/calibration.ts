@@ -126,3 +126,14 @@ function checkRows(length: number, n: number, k: number, labelIndex: Int32Array)
     if (!(labelIndex[i] >= 0 && labelIndex[i] < k)) throw new BadRequestError(`labelIndex[${i}] is ${labelIndex[i]}; it must be in [0, ${k - 1}]`);
   }
 }
+
+/** What calibrating a head on its validation split found; stored in the head manifest. */
+export interface CalibrationSummary {
+  temperature: number;
+  /** ECE of the validation split before (temperature 1) and after temperature scaling. */
+  eceBefore: number;
+  eceAfter: number;
+  /** Per-label thresholds (by label), chosen at each label's best F1 on validation. */
+  thresholds: Record<string, number>;
+  reliability: ReliabilityBin[];
+}

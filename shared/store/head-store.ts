@@ -2,10 +2,13 @@ import { ConflictError, InvalidModelError, NotFoundError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { decodeHead, encodeHead } from '../head/head-codec.ts';
 import type { Head } from '../head/head-types.ts';
-import type { ReliabilityBin } from '../head/calibration.ts';
+import type { CalibrationSummary } from '../head/calibration.ts';
 import type { HeadMetrics } from '../head/metrics.ts';
 import { getJson, putJson, type KvLike } from './kv-like.ts';
 import { modelKeys } from './model-keys.ts';
+
+/** Defined beside the calibration maths (the lower layer); re-exported for the manifest's readers. */
+export type { CalibrationSummary } from '../head/calibration.ts';
 
 /** Everything a user or the worker needs to know about a published head, stored beside its weights. */
 export interface HeadManifest {
@@ -25,16 +28,6 @@ export interface HeadManifest {
   transfer?: TransferSummary;
   /** A label meaning "none of the others": when it wins, classify answers with a null label. */
   backgroundLabel?: string | null;
-}
-
-export interface CalibrationSummary {
-  temperature: number;
-  /** ECE of the validation split before (temperature 1) and after temperature scaling. */
-  eceBefore: number;
-  eceAfter: number;
-  /** Per-label thresholds (by label), chosen at each label's best F1 on validation. */
-  thresholds: Record<string, number>;
-  reliability: ReliabilityBin[];
 }
 
 export interface TransferSummary {
