@@ -4,8 +4,12 @@
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   // Web Crypto's types refuse views that could be over a SharedArrayBuffer; ours never are.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+}
+
+/** Bytes as lowercase hex, two characters per byte. */
+export function toHex(bytes: Uint8Array): string {
   let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return hex;
 }

@@ -1,5 +1,7 @@
 /** Wires the core retraining job to the worker's bindings: D1 examples, runs and lease, R2 originals, KV models. */
 import type { ServiceConfig } from '../shared/config.ts';
+import { toHex } from '../shared/hash.ts';
+import { compactUtcTimestamp } from '../shared/time.ts';
 import { runTrainingJob, TRAINING_LEASE_MS, type RunRecord } from '../shared/training/training-job.ts';
 import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
 import { sniffImageFormat } from '../shared/image/probe-image.ts';
@@ -8,9 +10,7 @@ import { startWebp } from './webp-codec.ts';
 
 /** Run ids sort by start time and are unique across isolates. */
 function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const random = crypto.getRandomValues(new Uint8Array(4));
-  return `run-${stamp}-${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `run-${compactUtcTimestamp(now)}-${toHex(crypto.getRandomValues(new Uint8Array(4)))}`;
 }
 
 /** Runs one retraining job now; the result is also recorded in D1 (`GET /v1/runs`). */

@@ -1,5 +1,6 @@
 import { ConflictError, InvalidModelError, NotFoundError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
+import { compactUtcTimestamp } from '../time.ts';
 import { decodeHead, encodeHead } from '../head/head-codec.ts';
 import type { Head } from '../head/head-types.ts';
 import type { CalibrationSummary } from '../head/calibration.ts';
@@ -47,10 +48,6 @@ export interface HeadPointer {
   publishedAt: string;
 }
 
-function compactTimestamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
 /**
  * Publishes a head: weights, then manifest, under a new immutable version key, and only then moves the
  * `current` pointer. A crash at any step leaves the serving head untouched; KV writes of distinct keys
@@ -72,7 +69,7 @@ export async function publishHead(
 ): Promise<HeadManifest> {
   const weights = encodeHead(head);
   const weightsSha256 = await sha256Hex(weights);
-  const version = `h-${compactTimestamp(now)}-${weightsSha256.slice(0, 8)}`;
+  const version = `h-${compactUtcTimestamp(now)}-${weightsSha256.slice(0, 8)}`;
   const manifest: HeadManifest = {
     version,
     labels: head.labels,
