@@ -9,12 +9,12 @@ const require = createRequire(import.meta.url);
 /** This process's backend starter: it remembers the start, so every caller after the first reuses it. */
 const backend = createWasmBackendStarter();
 
-/** Path of the image resize kernel the worker imports too. */
+/** Path of the image kernels (JPEG scan, IDCTs, planar resize) the worker imports too. */
 export const IMAGE_KERNELS_WASM = new URL('../shared/image/kernels/image-kernels.wasm', import.meta.url);
 
 /**
  * Compiles the same SIMD binaries the worker imports, so Node and workerd run identical kernels: the
- * backend's, and the resize kernel that turns decoded JPEG planes into the model input (installed first,
+ * backend's, and the image kernels that decode JPEG scans and resize planes into the model input (installed first,
  * so the CLI embeds its training photos exactly as the worker embeds uploads).
  */
 export function startTfBackend(): Promise<BackendInfo> {

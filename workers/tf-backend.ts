@@ -8,8 +8,8 @@ import { createWasmBackendStarter, type BackendInfo } from '../shared/tf/wasm-ba
 const backend = createWasmBackendStarter();
 
 /**
- * Wrangler's CompiledWasm rule already turned the imports above into `WebAssembly.Module`s. The resize
- * kernel is installed (once per isolate) at the same moment, so no image is ever embedded before it.
+ * Wrangler's CompiledWasm rule already turned the imports above into `WebAssembly.Module`s. The image
+ * kernels are installed (once per isolate) at the same moment, so no image is ever embedded before it.
  */
 export function startTfBackend(): Promise<BackendInfo> {
   if (!imageKernels()) installImageKernels(imageKernelsModule);

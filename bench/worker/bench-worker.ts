@@ -44,7 +44,7 @@ const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?
 const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
-/** The resize kernel, installed as the service installs it; `resize-js` stages take it out for their request. */
+/** The image kernels, installed as the service installs them; `resize-js` stages take it out for their request. */
 let resizeKernel: ImageKernels | null = null;
 /** This isolate's wasm backend starter. */
 const wasmBackend = createWasmBackendStarter();
