@@ -112,27 +112,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
     if (i === embeddingOp) embedding = im.value(out);
   });
 
-  const known = new Set([embedding]);
-  for (const layer of classifier) {
-    if (!layer.inputs.every((v) => known.has(v))) {
-      throw new InvalidModelError('an operator after the global pool reads a tensor from before it; only a classifier head on the pooled embedding is supported');
-    }
-    known.add(layer.output);
-  }
-
-  let output: number | null = null;
-  if (classifier.length > 0) {
-    output = im.value(graph.outputs[0] ?? -1);
-    if (!known.has(output) || output === embedding) {
-      throw new InvalidModelError('the model output is not computed by the classifier after the global pool');
-    }
-    const last = classifier[classifier.length - 1];
-    if (last.op !== 'softmax' || last.output !== output) {
-      const probabilities = nextId++;
-      classifier.push({ op: 'softmax', inputs: [output], output: probabilities, beta: 1 });
-      output = probabilities;
-    }
-  }
+  const output = checkClassifier(classifier, embedding, im.value(graph.outputs[0] ?? -1), () => nextId++);
 
   const embeddingShape = im.shapeOf(embedding, 'embedding');
   const spec: BackboneSpec = {
@@ -146,6 +126,37 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
     multiplyAdds,
   };
   return { spec, input, layers, embedding, classifier, output };
+}
+
+/**
+ * Checks that the layers after the global pool read only the embedding and each other, and that they compute the
+ * model's output; appends a softmax when the file's classifier ends without one.
+ * @returns the value holding the class probabilities, or null when there is no classifier (embedding only)
+ */
+function checkClassifier(classifier: BackboneLayer[], embedding: number, modelOutput: number, newValue: () => number): number | null {
+  const known = new Set([embedding]);
+  for (const layer of classifier) {
+    if (!layer.inputs.every((v) => known.has(v))) {
+      throw new InvalidModelError('an operator after the global pool reads a tensor from before it; only a classifier head on the pooled embedding is supported');
+    }
+    known.add(layer.output);
+  }
+
+  let output: number | null = null;
+  if (classifier.length > 0) {
+    output = modelOutput;
+    if (!known.has(output) || output === embedding) {
+      throw new InvalidModelError('the model output is not computed by the classifier after the global pool');
+    }
+    const last = classifier[classifier.length - 1];
+    if (last.op !== 'softmax' || last.output !== output) {
+      const probabilities = newValue();
+      classifier.push({ op: 'softmax', inputs: [output], output: probabilities, beta: 1 });
+      output = probabilities;
+    }
+  }
+
+  return output;
 }
 
 function classifierSize(classifier: BackboneLayer[]): number {

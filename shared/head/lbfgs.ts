@@ -64,21 +64,8 @@ export function minimiseLbfgs(objective: DifferentiableFunction, start: Float64A
     if (iterations >= settings.maxIterations) return { x, f, initialF, iterations, stopReason: 'max_iterations' };
     if (iterations > 0 && settings.deadline()) return { x, f, initialF, iterations, stopReason: 'deadline' };
 
-    // Two-loop recursion: direction = -H g.
-    for (let i = 0; i < size; i++) direction[i] = -g[i];
     const m = sHistory.length;
-    for (let h = m - 1; h >= 0; h--) {
-      alpha[h] = rhoHistory[h] * dot(sHistory[h], direction);
-      axpy(-alpha[h], yHistory[h], direction);
-    }
-    if (m > 0) {
-      const yLast = yHistory[m - 1];
-      scaleInPlace(direction, 1 / (rhoHistory[m - 1] * dot(yLast, yLast)));
-    }
-    for (let h = 0; h < m; h++) {
-      const beta = rhoHistory[h] * dot(yHistory[h], direction);
-      axpy(alpha[h] - beta, sHistory[h], direction);
-    }
+    twoLoopDirection(g, sHistory, yHistory, rhoHistory, alpha, direction);
     let slope = dot(g, direction);
     if (!(slope < 0)) {
       // Rounding broke the quasi-Newton model; restart from steepest descent.
@@ -125,6 +112,31 @@ export function minimiseLbfgs(objective: DifferentiableFunction, start: Float64A
     if (decrease <= STALL * Math.max(1, Math.abs(f))) {
       return { x, f, initialF, iterations, stopReason: maxAbs(g) <= settings.tolerance ? 'converged' : 'stalled' };
     }
+  }
+}
+
+/** Two-loop recursion: writes direction = -H g, H the inverse-Hessian estimate from the (s, y, rho) history. */
+function twoLoopDirection(
+  g: Float64Array,
+  sHistory: Float64Array[],
+  yHistory: Float64Array[],
+  rhoHistory: number[],
+  alpha: Float64Array,
+  direction: Float64Array,
+): void {
+  for (let i = 0; i < g.length; i++) direction[i] = -g[i];
+  const m = sHistory.length;
+  for (let h = m - 1; h >= 0; h--) {
+    alpha[h] = rhoHistory[h] * dot(sHistory[h], direction);
+    axpy(-alpha[h], yHistory[h], direction);
+  }
+  if (m > 0) {
+    const yLast = yHistory[m - 1];
+    scaleInPlace(direction, 1 / (rhoHistory[m - 1] * dot(yLast, yLast)));
+  }
+  for (let h = 0; h < m; h++) {
+    const beta = rhoHistory[h] * dot(yHistory[h], direction);
+    axpy(alpha[h] - beta, sHistory[h], direction);
   }
 }
 
