@@ -59,7 +59,7 @@ export class Objective implements DifferentiableFunction {
   /** Returns F(theta) and writes dF/dtheta into gradient. */
   evaluate(theta: Float64Array, gradient: Float64Array): number {
     this.evaluations++;
-    const { d, k, order, labelOfRow, rowWeight, mean, scale, constant, l2, effective, offset, rawGradient, biasGradient, logits, residual } = this;
+    const { d, k, order, labelOfRow, rowWeight, mean, scale, effective, offset, rawGradient, biasGradient, logits, residual } = this;
     const { effectiveSum, scaledResidual, offsetGradient } = this;
     const { values: x, rowOffset, rowStep } = this.rows;
     const n = order.length;
@@ -123,6 +123,15 @@ export class Objective implements DifferentiableFunction {
         blockGradient(x, o0, o1, o2, o3, residual, d, k, rawGradient);
       }
     }
+    return loss + this.penaltyAndGradient(theta, gradient);
+  }
+
+  /**
+   * Adds the L2 term to the gradient and maps the data gradient (computed on raw rows) back through the
+   * standardisation into `gradient`; returns the L2 term of F.
+   */
+  private penaltyAndGradient(theta: Float64Array, gradient: Float64Array): number {
+    const { d, k, mean, scale, constant, l2, rawGradient, biasGradient, offsetGradient } = this;
     let penalty = 0;
     for (let c = 0; c < k; c++) {
       const base = c * d;
@@ -137,7 +146,7 @@ export class Objective implements DifferentiableFunction {
       }
       gradient[k * d + c] = gb;
     }
-    return loss + 0.5 * l2 * penalty;
+    return 0.5 * l2 * penalty;
   }
 }
 
