@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../workers/app.ts';
+import { runCron } from './retrain-helpers.ts';
 
 const TOKEN = 'test-admin-token';
 
@@ -169,5 +170,15 @@ describe('labels refused with the code point named', () => {
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('invalid_label');
     expect(body.error.message).toContain('U+200D');
+  });
+});
+
+describe('cron log', () => {
+  it('writes one JSON line per cron run with the run id, status, reason and duration', async () => {
+    const lines = captureLogs();
+    const run = await runCron();
+    const cron = lines.map((l) => JSON.parse(l)).filter((e) => e.type === 'cron');
+    expect(cron).toEqual([{ type: 'cron', cron: '0 * * * *', run: run.id, status: run.status, reason: run.reason, ms: expect.any(Number) }]);
+    expect(run.reason?.length).toBeGreaterThan(0);
   });
 });
