@@ -16,6 +16,8 @@ export interface ServiceConfig {
   trainHoldoutPercent: number;
   /** retraining: examples re-embedded onto a new backbone per run at most (TRAIN_REEMBED_BATCH) */
   trainReembedBatch: number;
+  /** whether the RATE_LIMITER binding is consulted (RATE_LIMIT = "on" | "off"; off for local load tests) */
+  rateLimitEnabled: boolean;
   /** Retry-After of a 429 in seconds: the period of the RATE_LIMITER binding, 10 or 60 (RATE_LIMIT_PERIOD) */
   rateLimitPeriodSeconds: number;
   /**
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   trainMaxEvaluations: 150,
   trainHoldoutPercent: 20,
   trainReembedBatch: 32,
+  rateLimitEnabled: true,
   rateLimitPeriodSeconds: 60,
   corsOrigins: [],
 };
@@ -50,6 +53,12 @@ function originList(raw: string | undefined): string[] {
     }
   }
   return origins.includes('*') ? ['*'] : origins;
+}
+
+function onOff(raw: string | undefined, name: string, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new BadRequestError(`config ${name}=${JSON.stringify(raw)}; use "on" or "off"`, 'invalid_config');
 }
 
 function ratePeriod(raw: string | undefined): number {
@@ -83,6 +92,7 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),
     trainHoldoutPercent: Math.min(90, positiveInteger(text('TRAIN_HOLDOUT_PERCENT'), 'TRAIN_HOLDOUT_PERCENT', DEFAULT_CONFIG.trainHoldoutPercent)),
     trainReembedBatch: positiveInteger(text('TRAIN_REEMBED_BATCH'), 'TRAIN_REEMBED_BATCH', DEFAULT_CONFIG.trainReembedBatch),
+    rateLimitEnabled: onOff(text('RATE_LIMIT'), 'RATE_LIMIT', DEFAULT_CONFIG.rateLimitEnabled),
     rateLimitPeriodSeconds: ratePeriod(text('RATE_LIMIT_PERIOD')),
     corsOrigins: originList(text('CORS_ORIGINS')),
   };

@@ -33,7 +33,7 @@ async function hasAdminToken(authorization: string | undefined, expected: string
 }
 
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const limiter = c.env.RATE_LIMITER;
+  const limiter = c.get('config').rateLimitEnabled ? c.env.RATE_LIMITER : undefined;
   if (limiter && !(await hasAdminToken(c.req.header('authorization'), c.env.ADMIN_TOKEN))) {
     const { success } = await limiter.limit({ key: clientKey(c.req.raw) });
     if (!success) {

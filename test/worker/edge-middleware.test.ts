@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../workers/app.ts';
+import { clientKey } from '../../workers/rate-limit.ts';
 import { runCron } from './retrain-helpers.ts';
 
 const TOKEN = 'test-admin-token';
@@ -180,5 +181,15 @@ describe('cron log', () => {
     const cron = lines.map((l) => JSON.parse(l)).filter((e) => e.type === 'cron');
     expect(cron).toEqual([{ type: 'cron', cron: '0 * * * *', run: run.id, status: run.status, reason: run.reason, ms: expect.any(Number) }]);
     expect(run.reason?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('clientKey', () => {
+  const request = (ip?: string) => new Request('http://x.test/', { headers: ip ? { 'cf-connecting-ip': ip } : {} });
+  it('keys IPv4 by address, IPv6 by /64, and no header as one local client', () => {
+    expect(clientKey(request('203.0.113.7'))).toBe('203.0.113.7');
+    expect(clientKey(request('2001:db8:1:2:aaaa::1'))).toBe(clientKey(request('2001:db8:1:2:bbbb::9')));
+    expect(clientKey(request('2001:db8:1:2:aaaa::1'))).not.toBe(clientKey(request('2001:db8:1:3::1')));
+    expect(clientKey(request())).toBe('local');
   });
 });
