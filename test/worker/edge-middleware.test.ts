@@ -56,6 +56,14 @@ describe('request log', () => {
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
 
+  it('logs an unmatched path as route /* without its path', async () => {
+    const lines = captureLogs();
+    const response = await exports.default.fetch(new Request('http://edgehead.test/secret-looking-path/123'));
+    expect(response.status).toBe(404);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ route: '/*', status: 404, error: 'not_found' });
+    expect(lines[0]).not.toContain('secret-looking-path');
+  });
+
   it('does not trust a cf-ray that is not a ray id', async () => {
     captureLogs();
     const response = await exports.default.fetch(new Request('http://edgehead.test/healthz', { headers: { 'cf-ray': '"},{"forged":1' } }));
