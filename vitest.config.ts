@@ -33,6 +33,12 @@ export default defineConfig({
             miniflare: {
               dataBlobBindings: { FIXTURES: buildWorkerFixturePack() },
               // TEST_MIGRATIONS: the D1 schema, applied by test/worker/apply-migrations.ts before each file.
+              // RATE_LIMITER: the real binding, raised so the other files never meet it; RATE_LIMITER_LOW: the
+              // same kind at 3 per minute for test/worker/rate-limit.test.ts.
+              ratelimits: {
+                RATE_LIMITER: { simple: { limit: 100_000, period: 60 } },
+                RATE_LIMITER_LOW: { simple: { limit: 3, period: 60 } },
+              },
               bindings: { MAX_IMAGE_BYTES: '4000000', ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: await readD1Migrations('./migrations') },
             },
           })),

@@ -16,6 +16,15 @@ export interface ServiceConfig {
   trainHoldoutPercent: number;
   /** retraining: examples re-embedded onto a new backbone per run at most (TRAIN_REEMBED_BATCH) */
   trainReembedBatch: number;
+  /** whether the RATE_LIMITER binding is consulted (RATE_LIMIT = "on" | "off"; off for local load tests) */
+  rateLimitEnabled: boolean;
+  /** Retry-After of a 429 in seconds: the period of the RATE_LIMITER binding, 10 or 60 (RATE_LIMIT_PERIOD) */
+  rateLimitPeriodSeconds: number;
+  /**
+   * origins granted CORS (CORS_ORIGINS, comma-separated `scheme://host[:port]`, or `*` for any); empty = same
+   * origin only, no CORS headers at all
+   */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_CONFIG: ServiceConfig = {
@@ -26,7 +35,39 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   trainMaxEvaluations: 150,
   trainHoldoutPercent: 20,
   trainReembedBatch: 32,
+  rateLimitEnabled: true,
+  rateLimitPeriodSeconds: 60,
+  corsOrigins: [],
 };
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+function originList(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin !== '*' && !ORIGIN.test(origin)) {
+      throw new BadRequestError(
+        `config CORS_ORIGINS has ${JSON.stringify(origin)}; use comma-separated origins such as https://app.example or http://localhost:5173 (no path, no trailing slash), or * for any origin`,
+        'invalid_config',
+      );
+    }
+  }
+  return origins.includes('*') ? ['*'] : origins;
+}
+
+function onOff(raw: string | undefined, name: string, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new BadRequestError(`config ${name}=${JSON.stringify(raw)}; use "on" or "off"`, 'invalid_config');
+}
+
+function ratePeriod(raw: string | undefined): number {
+  const period = positiveInteger(raw, 'RATE_LIMIT_PERIOD', DEFAULT_CONFIG.rateLimitPeriodSeconds);
+  if (period !== 10 && period !== 60) {
+    throw new BadRequestError(`config RATE_LIMIT_PERIOD=${period}; the rate-limiting binding supports 10 or 60 seconds`, 'invalid_config');
+  }
+  return period;
+}
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -51,5 +92,8 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),
     trainHoldoutPercent: Math.min(90, positiveInteger(text('TRAIN_HOLDOUT_PERCENT'), 'TRAIN_HOLDOUT_PERCENT', DEFAULT_CONFIG.trainHoldoutPercent)),
     trainReembedBatch: positiveInteger(text('TRAIN_REEMBED_BATCH'), 'TRAIN_REEMBED_BATCH', DEFAULT_CONFIG.trainReembedBatch),
+    rateLimitEnabled: onOff(text('RATE_LIMIT'), 'RATE_LIMIT', DEFAULT_CONFIG.rateLimitEnabled),
+    rateLimitPeriodSeconds: ratePeriod(text('RATE_LIMIT_PERIOD')),
+    corsOrigins: originList(text('CORS_ORIGINS')),
   };
 }

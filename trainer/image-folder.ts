@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { BadRequestError } from '../shared/errors.ts';
+import { validateLabelFolders } from '../shared/examples/label.ts';
 
 export interface LabelledFile {
   path: string;
@@ -43,7 +44,9 @@ async function readLabelDirs(root: string, dataDir: string, split?: 'train' | 'v
  * Lists the labelled images of `dir`: either `dir/{train,val}/<label>/*` or `dir/<label>/*`
  * (JPEG, PNG or WebP files; other files and hidden folders are ignored), sorted for determinism.
  * @param options.minLabels labels needed (default 2: a head needs two; pushing examples of one label is fine)
- * @throws BadRequestError when the folder is missing or holds fewer than `minLabels` labels
+ * Labels are the folder names in NFC, checked by the service's label rule (`validateLabel`).
+ * @throws BadRequestError when the folder is missing or holds fewer than `minLabels` labels; invalid_label
+ *   listing every label folder whose name the service would refuse
  */
 export async function readImageFolder(dir: string, options: { minLabels?: number } = {}): Promise<LabelledFile[]> {
   const minLabels = options.minLabels ?? 2;
@@ -54,6 +57,9 @@ export async function readImageFolder(dir: string, options: { minLabels?: number
     top.includes('train') && top.includes('val')
       ? [...(await readLabelDirs(join(dir, 'train'), dir, 'train')), ...(await readLabelDirs(join(dir, 'val'), dir, 'val'))]
       : await readLabelDirs(dir, dir);
+  const names = [...new Set(files.map((f) => f.label))];
+  const nfc = new Map(validateLabelFolders(names).map((label, i) => [names[i]!, label]));
+  for (const file of files) file.label = nfc.get(file.label)!;
   const labels = new Set(files.map((f) => f.label));
   if (labels.size < minLabels) {
     throw new BadRequestError(

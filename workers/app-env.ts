@@ -4,5 +4,12 @@ import type { ModelCache } from './model-cache.ts';
 /** Hono's typing of our bindings and of the per-request values the app sets up. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { config: ServiceConfig; models: ModelCache };
+  Variables: {
+    config: ServiceConfig;
+    models: ModelCache;
+    /** set by the request log: Cloudflare's ray id or a fresh UUID, echoed in `x-request-id` */
+    requestId: string;
+    /** set by errorResponse: the code of the failure, for the request's log line */
+    errorCode?: string;
+  };
 }

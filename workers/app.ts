@@ -2,8 +2,11 @@ import { Hono } from 'hono';
 import { parseServiceConfig, type ServiceConfig } from '../shared/config.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { AppEnv } from './app-env.ts';
+import { corsByConfig } from './cors.ts';
 import { errorResponse } from './http-errors.ts';
 import { modelCacheFor } from './model-cache.ts';
+import { rateLimit } from './rate-limit.ts';
+import { requestLog } from './request-log.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { exampleRoutes } from './routes/examples.ts';
@@ -22,11 +25,14 @@ export function configFor(env: Env): ServiceConfig {
 /** Builds the edge service: thin routes over the core, every failure as one JSON error shape. */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use(requestLog);
   app.use(async (c, next) => {
     c.set('config', configFor(c.env));
     c.set('models', modelCacheFor(c.env.MODELS));
     await next();
   });
+  app.use(corsByConfig);
+  app.use(rateLimit);
   app.route('/', healthRoutes);
   app.route('/', classifyRoutes);
   app.route('/', modelRoutes);

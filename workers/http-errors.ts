@@ -2,12 +2,28 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EdgeheadError, toErrorBody } from '../shared/errors.ts';
+import type { AppEnv } from './app-env.ts';
 
-export function errorResponse(error: unknown, c: Context): Response {
-  if (error instanceof EdgeheadError) return c.json(toErrorBody(error), error.status);
-  if (error instanceof HTTPException) {
-    return c.json({ error: { code: error.status === 404 ? 'not_found' : 'bad_request', message: error.message || 'bad request' } }, error.status);
+export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
+  if (error instanceof EdgeheadError) {
+    c.set('errorCode', error.code);
+    return c.json(toErrorBody(error), error.status);
   }
-  console.error('unhandled error', error);
+  if (error instanceof HTTPException) {
+    const code = error.status === 404 ? 'not_found' : 'bad_request';
+    c.set('errorCode', code);
+    return c.json({ error: { code, message: error.message || 'bad request' } }, error.status);
+  }
+  c.set('errorCode', 'internal_error');
+  // The details stay in the logs, joined to the request line by its id; the caller gets no internals.
+  console.error(
+    JSON.stringify({
+      type: 'error',
+      id: c.get('requestId'),
+      name: error instanceof Error ? error.name : typeof error,
+      message: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    }),
+  );
   return c.json({ error: { code: 'internal_error', message: 'internal error; see the worker logs' } }, 500);
 }

@@ -48,7 +48,10 @@ export function applyMigrations(state: string): void {
   });
 }
 
-/** Probes with a 404 route, so the isolate is up but no model or backend is loaded yet (cold start). */
+/**
+ * Probes with a 404 route, so the isolate is up but no model or backend is loaded yet (cold start). The rate
+ * limit is off: a load test from one address is not abuse.
+ */
 export function startService(state: string, extraArgs: string[] = []): Promise<DevServer> {
-  return startWranglerDev(['--persist-to', state, ...extraArgs], '/nope');
+  return startWranglerDev(['--persist-to', state, '--var', 'RATE_LIMIT:off', ...extraArgs], '/nope');
 }

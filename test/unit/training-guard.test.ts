@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateLabel } from '../../shared/examples/label.ts';
+import { findForbiddenCodePoint, validateLabel, validateLabelFolders } from '../../shared/examples/label.ts';
 import { binomialUpperTail, guardPromotion } from '../../shared/training/guard.ts';
 import { isHoldout } from '../../shared/training/holdout.ts';
 
@@ -47,5 +47,57 @@ describe('validateLabel', () => {
 
   it.each(['', ' bees', 'bees ', 'a/b', 'a\nb', '-x', 'x'.repeat(65), '..'])('refuses %j with 400 invalid_label', (label) => {
     expect(() => validateLabel(label)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_label' }));
+  });
+});
+
+describe('validateLabel: invisible and reordering code points', () => {
+  it.each([
+    ['bee\u0000s', 'U+0000', 'control'],
+    ['bee\u007fs', 'U+007F', 'control'],
+    ['bee\u0085s', 'U+0085', 'control'],
+    ['bees\u202e', 'U+202E', 'bidirectional'],
+    ['bees\u2066x', 'U+2066', 'bidirectional'],
+    ['be\u200ees', 'U+200E', 'bidirectional'],
+    ['be\u200fes', 'U+200F', 'bidirectional'],
+    ['be\u061ces', 'U+061C', 'bidirectional'],
+    ['be\u200bes', 'U+200B', 'zero-width'],
+    ['be\u200des', 'U+200D', 'zero-width'],
+    ['be\u2060es', 'U+2060', 'zero-width'],
+    ['\ufeffbees', 'U+FEFF', 'zero-width'],
+    ['be\u00ades', 'U+00AD', 'format'],
+  ])('refuses %j naming %s', (label, codePoint, kind) => {
+    let message = '';
+    try {
+      validateLabel(label);
+    } catch (error) {
+      expect(error).toMatchObject({ status: 400, code: 'invalid_label' });
+      message = (error as Error).message;
+    }
+    expect(message).toContain(codePoint);
+    expect(message).toContain(kind);
+    expect(message).toContain('letters, digits');
+  });
+
+  it('finds nothing in ordinary labels of any script', () => {
+    expect(findForbiddenCodePoint('été')).toBeUndefined();
+    expect(findForbiddenCodePoint('نحل')).toBeUndefined();
+    expect(findForbiddenCodePoint('ミツバチ')).toBeUndefined();
+  });
+});
+
+describe('validateLabelFolders', () => {
+  it('returns NFC labels and lists every bad folder in one error', () => {
+    expect(validateLabelFolders(['e\u0301te\u0301', 'ants'])).toEqual(['été', 'ants']);
+    let message = '';
+    try {
+      validateLabelFolders(['ants', 'be\u200bes', 'wasps\u202e', 'ok']);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'invalid_label' });
+      message = (error as Error).message;
+    }
+    expect(message).toContain('2 label folder name(s)');
+    expect(message).toContain('U+200B');
+    expect(message).toContain('U+202E');
+    expect(message).not.toContain('"ants"');
   });
 });
