@@ -29,7 +29,7 @@ export function unfilterRow(row: Uint8Array, prev: Uint8Array, bpp: number): voi
       for (let i = 1; i < n; i++) row[i] = (row[i] + prev[i]) & 0xff;
       return;
     case 3:
-      for (let i = 1; i < n; i++) row[i] = (row[i] + ((i > bpp ? row[i - bpp] : 0) + prev[i]) >> 1) & 0xff;
+      for (let i = 1; i < n; i++) row[i] = (row[i] + (((i > bpp ? row[i - bpp] : 0) + prev[i]) >> 1)) & 0xff;
       return;
     case 4:
       for (let i = 1; i < n; i++) {
