@@ -26,7 +26,7 @@ export interface PngDecodeOptions {
  * data longer than the header declares, a bad filter type or palette index
  */
 export function decodePng(bytes: Uint8Array, options: PngDecodeOptions = {}): { data: Uint8Array; width: number; height: number } {
-  const stats = options.stats ?? { inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0 };
+  const stats = options.stats ?? { inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
   const chunks = readPngChunks(bytes);
   const first = chunks.next();
   if (first.done) throw new UndecodableImageError('truncated PNG: no IHDR header');
@@ -34,6 +34,7 @@ export function decodePng(bytes: Uint8Array, options: PngDecodeOptions = {}): { 
   const colours: PngColours = { palette: null, paletteSize: 0, key: null };
   const passes = pngPasses(header);
   const target = new BoxTarget(header.width, header.height, choosePngFactor(header.width, header.height, options.minSide));
+  stats.allocatedBytes += target.allocatedBytes;
   let stream: IdatStream | null = null;
   let idatEnded = false;
   let ended = false;

@@ -17,6 +17,8 @@ export interface PngDecodeStats {
   rows: number;
   /** source pixels converted */
   pixels: number;
+  /** bytes of pixel buffers the decoder allocated: output, its sums, row buffers */
+  allocatedBytes: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export class IdatStream {
     this.cur = new Uint8Array(widest);
     this.prev = new Uint8Array(widest);
     this.rgb = new Uint8Array(Math.max(...passes.map((p) => p.width)) * 3);
+    stats.allocatedBytes += this.cur.length + this.prev.length + this.rgb.length;
     this.bpp = Math.max(1, (header.depth * header.channels) >> 3);
     stats.expectedBytes = passes.reduce((sum, p) => sum + p.rowBytes * p.height, 0);
     this.inflater = new Inflate((chunk) => this.take(chunk));

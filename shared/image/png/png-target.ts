@@ -49,12 +49,15 @@ export class BoxTarget {
   readonly height: number;
   private readonly sums: Uint32Array | null;
   private readonly out: Uint8Array;
+  /** bytes held: the output and, when reducing, its sums */
+  readonly allocatedBytes: number;
 
   constructor(readonly sourceWidth: number, readonly sourceHeight: number, readonly factor: number) {
     this.width = Math.ceil(sourceWidth / factor);
     this.height = Math.ceil(sourceHeight / factor);
     this.out = new Uint8Array(this.width * this.height * 3);
     this.sums = factor > 1 ? new Uint32Array(this.width * this.height * 3) : null;
+    this.allocatedBytes = this.out.length + (this.sums?.byteLength ?? 0);
   }
 
   /** Adds one pass row of RGB pixels (`rgb`, pass.width pixels) at pass row `j`. */
