@@ -1,4 +1,4 @@
-import { concat } from './png-encoder.ts';
+import { concat } from './png-chunk-writer.ts';
 
 function riff(chunks: Uint8Array): Uint8Array {
   const head = new Uint8Array(12);
