@@ -4,8 +4,13 @@ import type { PngHeader } from './png-chunks.ts';
 import { rowToRgb, unfilterRow, type PngColours } from './png-rows.ts';
 import type { BoxTarget, PngPass } from './png-target.ts';
 
-/** Compressed bytes handed to the inflater at a time: bounds what one push can inflate (deflate's ratio is at most ~1032:1, so ~1 MiB). */
-const SLICE = 1024;
+/**
+ * Deflate expands at most ~1032:1, so handing the inflater `remaining / 1032` compressed bytes at a time
+ * (at least 4 KiB, ~4 MiB of output; at most 8 KiB, ~8 MiB of output held at once)
+ * keeps the inflated total within the header's size plus ~1 MiB, in large slices for legitimate data.
+ */
+const MIN_SLICE = 4096;
+const MAX_SLICE = 8192;
 
 /** Counted work of one decode, for limits and tests. */
 export interface PngDecodeStats {
@@ -57,7 +62,12 @@ export class IdatStream {
     let start = 0;
     while (this.headerSeen < 2 && start < bytes.length) this.zlibHeader[this.headerSeen++] = bytes[start++];
     if (this.headerSeen === 2 && start > 0) checkZlibHeader(this.zlibHeader);
-    for (let p = start; p < bytes.length; p += SLICE) this.inflate(bytes.subarray(p, Math.min(bytes.length, p + SLICE)), false);
+    for (let p = start; p < bytes.length;) {
+      const remaining = this.stats.expectedBytes - this.stats.inflatedBytes;
+      const slice = Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.floor(remaining / 1032)));
+      this.inflate(bytes.subarray(p, Math.min(bytes.length, p + slice)), false);
+      p += slice;
+    }
   }
 
   /** Ends the stream; throws when it or the rows it carried stop short of what the header declares. */

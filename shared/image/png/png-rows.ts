@@ -29,15 +29,17 @@ export function unfilterRow(row: Uint8Array, prev: Uint8Array, bpp: number): voi
       for (let i = 1; i < n; i++) row[i] = (row[i] + prev[i]) & 0xff;
       return;
     case 3:
-      for (let i = 1; i < n; i++) row[i] = (row[i] + (((i > bpp ? row[i - bpp] : 0) + prev[i]) >> 1)) & 0xff;
+      for (let i = 1; i <= bpp && i < n; i++) row[i] = (row[i] + (prev[i] >> 1)) & 0xff;
+      for (let i = bpp + 1; i < n; i++) row[i] = (row[i] + ((row[i - bpp] + prev[i]) >> 1)) & 0xff;
       return;
     case 4:
-      for (let i = 1; i < n; i++) {
-        const a = i > bpp ? row[i - bpp] : 0;
-        const b = prev[i];
-        const c = i > bpp ? prev[i - bpp] : 0;
-        const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      // The first pixel has no left neighbour: Paeth reduces to "up".
+      for (let i = 1; i <= bpp && i < n; i++) row[i] = (row[i] + prev[i]) & 0xff;
+      for (let i = bpp + 1; i < n; i++) {
+        const a = row[i - bpp], b = prev[i], c = prev[i - bpp];
+        const pa = b > c ? b - c : c - b;
+        const pb = a > c ? a - c : c - a;
+        const pc = a + b - c - c > 0 ? a + b - c - c : c + c - a - b;
         row[i] = (row[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
       }
       return;
@@ -56,6 +58,11 @@ export function rowToRgb(row: Uint8Array, width: number, header: PngHeader, colo
   const { depth, colourType } = header;
   if (colourType === 3) return paletteRow(row, width, depth, colours, out);
   if (depth < 8) return lowGreyRow(row, width, depth, colours.key, out);
+  if (depth === 8 && colourType === 2 && !colours.key) {
+    out.set(row.subarray(1, 1 + width * 3));
+    return;
+  }
+  if (depth === 8 && colourType === 6) return rgbaRow(row, width, out);
   const wide = depth === 16;
   const step = wide ? 2 : 1;
   const channels = header.channels;
@@ -113,5 +120,16 @@ function lowGreyRow(row: Uint8Array, width: number, depth: number, key: number[]
     const v = (row[1 + (bit >> 3)] >> (8 - depth - (bit & 7))) & max;
     const grey = key && v === key[0] ? 255 : Math.round((v * 255) / max);
     out[o] = out[o + 1] = out[o + 2] = grey;
+  }
+}
+
+function rgbaRow(row: Uint8Array, width: number, out: Uint8Array): void {
+  for (let x = 0, s = 1, o = 0; x < width; x++, s += 4, o += 3) {
+    const a = row[s + 3];
+    if (a === 255) {
+      out[o] = row[s]; out[o + 1] = row[s + 1]; out[o + 2] = row[s + 2];
+    } else {
+      out[o] = overWhite(row[s], a); out[o + 1] = overWhite(row[s + 1], a); out[o + 2] = overWhite(row[s + 2], a);
+    }
   }
 }

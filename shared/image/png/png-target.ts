@@ -66,6 +66,21 @@ export class BoxTarget {
     const f = this.factor;
     const rowBase = ((y / f) | 0) * this.width;
     const target = this.sums ?? this.out;
+    if (f === 1 && pass.dx === 1) {
+      this.out.set(rgb.subarray(0, pass.width * 3), rowBase * 3);
+      return;
+    }
+    if (pass.dx === 1) {
+      // Non-interlaced rows: walk the cells instead of dividing per pixel.
+      for (let x = 0, cx = 0, s = 0; x < pass.width; cx++) {
+        const o = (rowBase + cx) * 3;
+        let r = 0, g = 0, b = 0;
+        const stop = Math.min(pass.width, x + f);
+        for (; x < stop; x++, s += 3) { r += rgb[s]; g += rgb[s + 1]; b += rgb[s + 2]; }
+        target[o] += r; target[o + 1] += g; target[o + 2] += b;
+      }
+      return;
+    }
     for (let x = 0, X = pass.x0, s = 0; x < pass.width; x++, X += pass.dx, s += 3) {
       const o = (rowBase + ((X / f) | 0)) * 3;
       target[o] += rgb[s];
