@@ -5,12 +5,15 @@ import { rowToRgb, unfilterRow, type PngColours } from './png-rows.ts';
 import type { BoxTarget, PngPass } from './png-target.ts';
 
 /**
- * Deflate expands at most ~1032:1, so handing the inflater `remaining / 1032` compressed bytes at a time
- * (at least 4 KiB, ~4 MiB of output; at most 8 KiB, ~8 MiB of output held at once)
- * keeps the inflated total within the header's size plus ~1 MiB, in large slices for legitimate data.
+ * Compressed bytes handed to the inflater per push. Deflate expands at most ~1032:1, so a slice of
+ * `remaining / 1032` bytes cannot overshoot the header's size by more than one MIN_SLICE (~1 MiB); and the
+ * slice follows the ratio seen on the previous push so that one push yields about TARGET_OUTPUT bytes:
+ * ~1 KiB slices for runs of zeros (fflate allocates each push's output at once), up to 8 KiB for photos
+ * (each push also copies fflate's 32 KiB window, so tiny slices would cost time).
  */
-const MIN_SLICE = 4096;
+const MIN_SLICE = 1024;
 const MAX_SLICE = 8192;
+const TARGET_OUTPUT = 1 << 20;
 
 /** Counted work of one decode, for limits and tests. */
 export interface PngDecodeStats {
@@ -35,6 +38,8 @@ export class IdatStream {
   private readonly inflater: Inflate;
   private zlibHeader = new Uint8Array(2);
   private headerSeen = 0;
+  /** output/input bytes of the last push */
+  private ratio = 4;
   private pass = 0;
   private row = 0;
   private fill = 0;
@@ -64,8 +69,12 @@ export class IdatStream {
     if (this.headerSeen === 2 && start > 0) checkZlibHeader(this.zlibHeader);
     for (let p = start; p < bytes.length;) {
       const remaining = this.stats.expectedBytes - this.stats.inflatedBytes;
-      const slice = Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.floor(remaining / 1032)));
-      this.inflate(bytes.subarray(p, Math.min(bytes.length, p + slice)), false);
+      const byRatio = Math.floor(TARGET_OUTPUT / this.ratio);
+      const slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, byRatio, Math.floor(remaining / 1032)));
+      const before = this.stats.inflatedBytes;
+      const piece = bytes.subarray(p, Math.min(bytes.length, p + slice));
+      this.inflate(piece, false);
+      this.ratio = Math.max(1, (this.stats.inflatedBytes - before) / piece.length);
       p += slice;
     }
   }
