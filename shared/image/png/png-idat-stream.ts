@@ -8,11 +8,11 @@ import type { BoxTarget, PngPass } from './png-target.ts';
  * Compressed bytes handed to the inflater per push. Deflate expands at most ~1032:1, so a slice of
  * `remaining / 1032` bytes cannot overshoot the header's size by more than one MIN_SLICE (~1 MiB); and the
  * slice follows the ratio seen on the previous push so that one push yields about TARGET_OUTPUT bytes:
- * ~1 KiB slices for runs of zeros (fflate allocates each push's output at once), up to 8 KiB for photos
- * (each push also copies fflate's 32 KiB window, so tiny slices would cost time).
+ * ~1 KiB slices for runs of zeros (fflate allocates each push's output at once), up to 16 KiB for photos, so
+ * one push never yields more than ~16 MiB. The first push assumes the worst ratio.
  */
 const MIN_SLICE = 1024;
-const MAX_SLICE = 8192;
+const MAX_SLICE = 16384;
 const TARGET_OUTPUT = 1 << 20;
 
 /** Counted work of one decode, for limits and tests. */
@@ -39,7 +39,7 @@ export class IdatStream {
   private zlibHeader = new Uint8Array(2);
   private headerSeen = 0;
   /** output/input bytes of the last push */
-  private ratio = 4;
+  private ratio = 1032;
   private pass = 0;
   private row = 0;
   private fill = 0;
