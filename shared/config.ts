@@ -6,6 +6,8 @@ export interface ServiceConfig {
   maxImageBytes: number;
   /** largest accepted image, width*height from its header */
   maxImagePixels: number;
+  /** largest accepted WebP, width*height of its frame (MAX_WEBP_PIXELS): libwebp cannot shrink while decoding, so a WebP costs ~11 bytes per pixel at once (measured peak: lossless 2 MP +33 MiB, lossy +22 MiB, as much as a 12 MP JPEG classify) */
+  maxWebpPixels: number;
   /** predictions returned when the request gives no `top_k` */
   defaultTopK: number;
   /** retraining: every label needs this many examples before a head is published (TRAIN_MIN_EXAMPLES) */
@@ -30,6 +32,7 @@ export interface ServiceConfig {
 export const DEFAULT_CONFIG: ServiceConfig = {
   maxImageBytes: 20_000_000,
   maxImagePixels: 50_000_000,
+  maxWebpPixels: 2_000_000,
   defaultTopK: 5,
   trainMinExamples: 10,
   trainMaxEvaluations: 150,
@@ -87,6 +90,7 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
   return {
     maxImageBytes: positiveInteger(text('MAX_IMAGE_BYTES'), 'MAX_IMAGE_BYTES', DEFAULT_CONFIG.maxImageBytes),
     maxImagePixels: positiveInteger(text('MAX_IMAGE_PIXELS'), 'MAX_IMAGE_PIXELS', DEFAULT_CONFIG.maxImagePixels),
+    maxWebpPixels: positiveInteger(text('MAX_WEBP_PIXELS'), 'MAX_WEBP_PIXELS', DEFAULT_CONFIG.maxWebpPixels),
     defaultTopK: positiveInteger(text('DEFAULT_TOP_K'), 'DEFAULT_TOP_K', DEFAULT_CONFIG.defaultTopK),
     trainMinExamples: positiveInteger(text('TRAIN_MIN_EXAMPLES'), 'TRAIN_MIN_EXAMPLES', DEFAULT_CONFIG.trainMinExamples),
     trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),

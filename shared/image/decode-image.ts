@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG } from '../config.ts';
 import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
 import type { RgbImage } from './image-types.ts';
@@ -13,6 +14,8 @@ export interface DecodeOptions {
   maxPixels: number;
   /** the smallest side the caller needs; lets JPEG decode at M/8 scale (M = 1..4) in the DCT domain while keeping min(width,height) >= minSide */
   minSide?: number;
+  /** refuse a WebP whose frame exceeds this many pixels (libwebp decodes at full size only); DEFAULT_CONFIG.maxWebpPixels when absent */
+  maxWebpPixels?: number;
 }
 
 /**
@@ -35,11 +38,12 @@ export function chooseJpegScale(width: number, height: number, minSide: number |
  * Decodes JPEG (baseline and progressive), PNG or WebP (when a codec is installed) to RGB, EXIF
  * orientation applied to JPEGs.
  * The pixel limit is checked against the header before any pixel is decoded. JPEGs are decoded at the
- * DCT scale chosen by `chooseJpegScale(width, height, minSide)`, so the result may be smaller than the
- * stored image (never with a shorter side below `minSide`, unless the image itself is smaller); PNG and
- * WebP are always decoded at full size.
+ * DCT scale chosen by `chooseJpegScale(width, height, minSide)` and PNGs box-averaged while they stream by
+ * the integer factor of `choosePngFactor`, so the result may be smaller than the stored image (never with a
+ * shorter side below `minSide`, unless the image itself is smaller); WebP is always decoded at full size, so
+ * its frame must be within `maxWebpPixels`.
  * Returns interleaved RGB, `width * height * 3` bytes.
- * Throws TooLargeError (413) when width*height exceeds `maxPixels`; UnsupportedMediaError (415) for WebP
+ * Throws TooLargeError (413) when width*height exceeds `maxPixels`, or for WebP `maxWebpPixels` (code webp_too_large); UnsupportedMediaError (415) for WebP
  * without an installed codec, GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
  * UndecodableImageError (422) for truncated or corrupt data.
  */
@@ -51,8 +55,17 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
       `image is ${info.width}x${info.height} = ${megapixels(pixels)} MP; the limit is ${megapixels(options.maxPixels)} MP`,
     );
   }
-  if (info.format === 'png') return { ...decodePng(bytes), channels: 3 };
-  if (info.format === 'webp') return { ...decodeWebp(bytes), channels: 3 };
+  if (info.format === 'png') return { ...decodePng(bytes, { minSide: options.minSide }), channels: 3 };
+  if (info.format === 'webp') {
+    const limit = options.maxWebpPixels ?? DEFAULT_CONFIG.maxWebpPixels;
+    if (pixels > limit) {
+      throw new TooLargeError(
+        `WebP is ${info.width}x${info.height} = ${megapixels(pixels)} MP; WebP is decoded at full size, so its limit is ${megapixels(limit)} MP; send JPEG or PNG (up to ${megapixels(options.maxPixels)} MP) instead`,
+        'webp_too_large',
+      );
+    }
+    return { ...decodeWebp(bytes), channels: 3 };
+  }
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
   const decoded = decodeJpeg(bytes, scale);
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
@@ -70,12 +83,12 @@ export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; so
  * Throws as {@link decodeImage}.
  */
 export function decodeForModel(
-  bytes: Uint8Array, options: { maxPixels: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+  bytes: Uint8Array, options: { maxPixels: number; maxWebpPixels?: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
 ): ModelImage {
   const minSide = Math.max(options.height, options.width);
   const info = probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
-    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, minSide }) };
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
   const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse });

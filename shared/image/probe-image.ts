@@ -125,30 +125,62 @@ function probePng(bytes: Uint8Array): ImageInfo {
 }
 
 function probeWebp(bytes: Uint8Array): ImageInfo {
-  const chunk = ascii(bytes, 12, 4);
-  const p = 20;
-  if (chunk === 'VP8 ' && bytes.length >= p + 10) {
-    return {
-      format: 'webp', orientation: 1,
-      width: (bytes[p + 6] | (bytes[p + 7] << 8)) & 0x3fff,
-      height: (bytes[p + 8] | (bytes[p + 9] << 8)) & 0x3fff,
-    };
+  const frame = readWebpFrameSize(bytes);
+  return { format: 'webp', orientation: 1, width: frame.width, height: frame.height };
+}
+
+function u24le(b: Uint8Array, p: number): number {
+  return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
+}
+
+/** Size of a VP8 (lossy) or VP8L (lossless) bitstream's frame, from its first bytes. */
+function webpBitstreamSize(bytes: Uint8Array, type: string, p: number, end: number): { width: number; height: number } {
+  if (type === 'VP8 ') {
+    if (end - p < 10 || bytes[p + 3] !== 0x9d || bytes[p + 4] !== 0x01 || bytes[p + 5] !== 0x2a) {
+      throw new UndecodableImageError('truncated or corrupt WebP: VP8 frame without its start code');
+    }
+    return { width: (bytes[p + 6] | (bytes[p + 7] << 8)) & 0x3fff, height: (bytes[p + 8] | (bytes[p + 9] << 8)) & 0x3fff };
   }
-  if (chunk === 'VP8L' && bytes.length >= p + 5) {
-    const b = bytes;
-    return {
-      format: 'webp', orientation: 1,
-      width: 1 + (b[p + 1] | ((b[p + 2] & 0x3f) << 8)),
-      height: 1 + ((b[p + 2] >> 6) | (b[p + 3] << 2) | ((b[p + 4] & 0x0f) << 10)),
-    };
+  if (end - p < 5 || bytes[p] !== 0x2f) throw new UndecodableImageError('truncated or corrupt WebP: VP8L frame without its signature');
+  return {
+    width: 1 + (bytes[p + 1] | ((bytes[p + 2] & 0x3f) << 8)),
+    height: 1 + ((bytes[p + 2] >> 6) | (bytes[p + 3] << 2) | ((bytes[p + 4] & 0x0f) << 10)),
+  };
+}
+
+/**
+ * The size libwebp will decode to, read from the frame itself (VP8 or VP8L), also inside a VP8X container,
+ * whose canvas must agree with the frame (for an animation: every ANMF frame must fit the canvas, and the
+ * canvas is what is allocated). Cost: a walk over the chunk headers.
+ * @throws UndecodableImageError for a missing frame, a zero side or a canvas that disagrees with its frame
+ */
+export function readWebpFrameSize(bytes: Uint8Array): { width: number; height: number } {
+  let canvas: { width: number; height: number } | null = null;
+  let animated = false;
+  let size: { width: number; height: number } | null = null;
+  for (let pos = 12; pos + 8 <= bytes.length && !size;) {
+    const type = ascii(bytes, pos, 4);
+    const length = (bytes[pos + 4] | (bytes[pos + 5] << 8) | (bytes[pos + 6] << 16) | (bytes[pos + 7] << 24)) >>> 0;
+    const p = pos + 8;
+    const end = Math.min(bytes.length, p + length);
+    if (type === 'VP8 ' || type === 'VP8L') size = webpBitstreamSize(bytes, type, p, end);
+    else if (type === 'VP8X' && pos === 12 && end - p >= 10) {
+      canvas = { width: 1 + u24le(bytes, p + 4), height: 1 + u24le(bytes, p + 7) };
+      animated = (bytes[p] & 0x02) !== 0;
+    } else if (type === 'ANMF' && canvas && end - p >= 16) {
+      const x = 2 * u24le(bytes, p), y = 2 * u24le(bytes, p + 3);
+      const w = 1 + u24le(bytes, p + 6), h = 1 + u24le(bytes, p + 9);
+      if (x + w > canvas.width || y + h > canvas.height) {
+        throw new UndecodableImageError(`corrupt WebP: an animation frame (${w}x${h} at ${x},${y}) lies outside its ${canvas.width}x${canvas.height} canvas`);
+      }
+      size = canvas;
+    }
+    pos = p + length + (length & 1);
   }
-  if (chunk === 'VP8X' && bytes.length >= p + 10) {
-    const b = bytes;
-    return {
-      format: 'webp', orientation: 1,
-      width: 1 + (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16)),
-      height: 1 + (b[p + 7] | (b[p + 8] << 8) | (b[p + 9] << 16)),
-    };
+  if (!size) throw new UndecodableImageError('truncated or corrupt WebP: no VP8, VP8L or animation frame');
+  if (size.width === 0 || size.height === 0) throw new UndecodableImageError(`WebP frame gives a size of ${size.width}x${size.height}; both sides must be at least 1`);
+  if (canvas && !animated && (canvas.width !== size.width || canvas.height !== size.height)) {
+    throw new UndecodableImageError(`corrupt WebP: the VP8X canvas says ${canvas.width}x${canvas.height} but its frame is ${size.width}x${size.height}`);
   }
-  throw new UndecodableImageError('truncated or corrupt WebP: no VP8, VP8L or VP8X header');
+  return size;
 }

@@ -26,6 +26,7 @@ function webp(): Uint8Array {
   const b = new Uint8Array(30);
   b.set(new TextEncoder().encode('RIFF'), 0);
   b.set(new TextEncoder().encode('WEBPVP8L'), 8);
+  b[16] = 10; // VP8L chunk size
   b[20] = 0x2f;
   const w = 300 - 1, h = 200 - 1;
   b[21] = w & 0xff;
