@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fuzzSourcePaths } from '../test/fuzz/fuzz-sources.ts';
 import { runFuzz } from '../test/fuzz/run-fuzz.ts';
+import { formatHostile, runHostile } from './fuzz-hostile.ts';
 import { benchImages } from './lib/fixtures.ts';
 import { OUT_DIR } from './lib/section.ts';
 
@@ -44,6 +45,10 @@ console.log(`outcomes: ${JSON.stringify(report.outcomes)}`);
 console.log(`statuses: ${JSON.stringify(report.statuses)}`);
 console.log(`bounds: ${report.bounds.nsPerPixel.toFixed(1)} ns/pixel (x5 + 250 ms), memory ${report.bounds.memoryMb.toFixed(0)} MB; worst case seen: ${report.maxCpuMs.toFixed(0)} ms CPU, ${report.maxPeakMb.toFixed(0)} MB`);
 console.log(`yardsticks: ${report.yardsticks.map((y) => `${y.name} ${(y.pixels / 1e6).toFixed(2)} MP ${y.cpuMs.toFixed(1)} ms ${y.peakMb.toFixed(1)} MB`).join('; ')}`);
+// The hostile classes, each alone, held to the biggest legitimate photo's memory (the same bound as the cases).
+const hostile = await runHostile(report.bounds.memoryMb);
+console.log(`hostile classes (memory bound ${report.bounds.memoryMb.toFixed(0)} MB):`);
+for (const o of hostile) console.log(`  ${formatHostile(o)}`);
 const byKind = new Map<string, number>();
 for (const f of report.failures) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
 console.log(`failures: ${report.failures.length} ${JSON.stringify(Object.fromEntries(byKind))}`);
@@ -51,5 +56,5 @@ for (const f of report.failures.slice(0, 200)) {
   console.log(`  [${f.kind}] seed ${f.seed} case ${f.caseNo} (${f.source ?? '?'}: ${(f.mutations ?? []).join(', ')}): ${f.detail}`);
 }
 mkdirSync(OUT_DIR, { recursive: true });
-writeFileSync(join(OUT_DIR, 'fuzz.json'), JSON.stringify({ ...report, seconds }, null, 2) + '\n');
-process.exitCode = report.failures.length > 0 ? 1 : 0;
+writeFileSync(join(OUT_DIR, 'fuzz.json'), JSON.stringify({ ...report, seconds, hostile }, null, 2) + '\n');
+process.exitCode = report.failures.length > 0 || hostile.some((o) => !o.ok) ? 1 : 0;

@@ -187,3 +187,28 @@ function judge(report: FuzzReport, options: FuzzOptions, caseNo: number, r: Case
     report.failures.push({ ...where, kind: 'memory-bound', detail: `${r.peakMb.toFixed(0)} MB peak > ${report.bounds.memoryMb.toFixed(0)} MB (${r.outcome} ${r.code ?? ''}, ${pixels} claimed pixels)` });
   }
 }
+
+/** What decoding one file in the child gave: its result, or why the child was killed. */
+export interface FileOutcome {
+  path: string;
+  result: CaseResult | null;
+  killed?: string;
+}
+
+/**
+ * Decodes each file (unmutated) in a watched child, a fresh child per file so one file's memory is not
+ * charged to the next: for the hostile classes of test/helpers/hostile-images.ts.
+ */
+export async function decodeFiles(paths: string[], options: { maxPixels?: number; caseTimeoutMs?: number; rssLimitMb?: number } = {}): Promise<FileOutcome[]> {
+  const out: FileOutcome[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const child = new Child({ seed: 0, sourcePaths: [], yardstickPaths: paths, maxPixels: options.maxPixels ?? 50_000_000 });
+    try {
+      const result = await child.run(i, true, options.caseTimeoutMs ?? 60_000, options.rssLimitMb ?? 1500);
+      out.push(result ? { path: paths[i], result } : { path: paths[i], result: null, killed: child.exitReason });
+    } finally {
+      if (child.alive) child.kill('done');
+    }
+  }
+  return out;
+}
