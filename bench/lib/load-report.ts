@@ -1,0 +1,98 @@
+/** The figures of `npm run load` and their section of BENCHMARKS.md ("Hostile input and load"). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../trainer/model-store.ts';
+import { table } from './section.ts';
+
+export interface ClassMemory {
+  name: string;
+  kind: string;
+  bytes: number;
+  expect: readonly number[];
+  statuses: Record<string, number>;
+  /** peak resident memory of workerd above the warm service while the class ran, MiB */
+  peakDeltaMb: number;
+  /** resident memory left after the class ran, above the warm service, MiB */
+  afterDeltaMb: number;
+  baseMb: number;
+  medianMs: number;
+}
+
+export interface SustainedClass {
+  name: string;
+  kind: string;
+  requests: number;
+  statuses: Record<string, number>;
+  /** answers outside the class's expected statuses */
+  unexpected: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadResults {
+  date: string;
+  mix: string;
+  flatBoundMb: number;
+  perClass: ClassMemory[];
+  sustained: {
+    seconds: number; clients: number; requests: number; warmRssMb: number; firstQuarterMb: number; lastQuarterMb: number;
+    growthMb: number; maxMb: number; flat: boolean; peakMb: number; classes: SustainedClass[]; rss: { t: number; mb: number }[];
+  };
+}
+
+const HEADING = '## Hostile input and load';
+
+const statusText = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${v}x ${k}`).join(', ');
+
+/** Markdown of the section. */
+export function loadSection(r: LoadResults): string {
+  const biggest = Math.max(0, ...r.perClass.filter((c) => c.kind === 'valid').map((c) => c.peakDeltaMb));
+  const s = r.sustained;
+  return `${HEADING}
+
+\`npm run load\` (bench/load.ts; run ${r.date.slice(0, 16)} UTC, mix \`${r.mix}\`): the local service (\`wrangler dev\`, one
+isolate, fresh state with the backbone and a 2-label head) on 127.0.0.1. Memory is the workerd process's resident
+memory from /proc (it also holds miniflare's local KV/R2/D1 and V8's not yet collected garbage; local workerd does
+not enforce the 128 MB isolate limit, so this is where a blow-up shows).
+
+Per class, alone (a fresh service warmed with 3 requests of a 1 MP JPEG, then the class ${r.perClass[0] ? Object.values(r.perClass[0].statuses).reduce((a, b) => a + b, 0) : 0} times; peak = VmHWM after a reset
+through /proc/PID/clear_refs, minus the warm RSS). The biggest legitimate photo costs +${biggest.toFixed(0)} MiB; a hostile class
+should cost no more.
+
+${table(
+  ['class', 'kind', 'bytes', 'answers', 'expected', 'peak MiB above warm', 'left after', 'ms/request'],
+  r.perClass.map((c) => [c.name, c.kind, c.bytes, statusText(c.statuses), c.expect.join('/'), `+${c.peakDeltaMb.toFixed(0)}${c.kind !== 'valid' && c.peakDeltaMb > biggest + 8 ? ' **over**' : ''}`, `+${c.afterDeltaMb.toFixed(0)}`, c.medianMs.toFixed(0)]),
+)}
+
+Sustained: ${s.clients} clients for ${s.seconds} s, ${s.requests} requests of a seeded weighted mix, after one request of every
+class and 10 of a 1 MP JPEG (warm-up). RSS after warm-up ${s.warmRssMb.toFixed(0)} MiB; median of the first quarter of the load
+${s.firstQuarterMb.toFixed(0)} MiB, of the last quarter ${s.lastQuarterMb.toFixed(0)} MiB: growth **${s.growthMb.toFixed(1)} MiB** (flat means under
+${r.flatBoundMb} MiB: ${s.flat ? 'flat' : '**not flat**'}); highest sample ${s.maxMb.toFixed(0)} MiB, process peak ${s.peakMb.toFixed(0)} MiB.
+
+${table(
+  ['class', 'requests', 'answers', 'unexpected', 'p50 ms', 'p99 ms'],
+  s.classes.map((c) => [c.name, c.requests, statusText(c.statuses), c.unexpected, c.p50Ms.toFixed(0), c.p99Ms.toFixed(0)]),
+)}
+
+RSS over time (s: MiB): ${s.rss.map((p) => `${p.t}: ${p.mb}`).join(', ')}
+`;
+}
+
+/** Replaces (or appends) the section in BENCHMARKS.md; the other sections stay as they are. */
+export function writeLoadSection(stored: Record<string, LoadResults>): void {
+  const r = stored.all ?? Object.values(stored)[0];
+  const valid = stored.valid?.sustained;
+  const path = join(PROJECT_ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(HEADING);
+  const validLine = valid
+    ? `\nValid photos only (\`--mix valid\`, run ${stored.valid.date.slice(0, 16)}): ${valid.clients} clients for ${valid.seconds} s, ${valid.requests} requests; RSS after warm-up ${valid.warmRssMb.toFixed(0)} MiB, first quarter ${valid.firstQuarterMb.toFixed(0)}, last quarter ${valid.lastQuarterMb.toFixed(0)}: growth **${valid.growthMb.toFixed(1)} MiB** (${valid.flat ? 'flat' : '**not flat**'}), highest ${valid.maxMb.toFixed(0)} MiB.\n`
+    : '';
+  const section = loadSection(r).trimEnd() + '\n' + validLine;
+  if (start < 0) {
+    writeFileSync(path, text.trimEnd() + '\n\n' + section);
+    return;
+  }
+  const next = text.indexOf('\n## ', start + HEADING.length);
+  writeFileSync(path, text.slice(0, start) + section + (next < 0 ? '' : '\n' + text.slice(next + 1)));
+}
