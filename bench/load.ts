@@ -19,7 +19,7 @@ import { loadClasses, type LoadClass } from './lib/load-images.ts';
 import { BENCH_DIR } from './lib/section.ts';
 import { prepareServiceState, startService } from './lib/service.ts';
 import { quantile } from './lib/stats.ts';
-import { processMemoryMb, type DevServer } from './lib/wrangler-dev.ts';
+import { findWorkerd, processMemoryMb, type DevServer } from './lib/wrangler-dev.ts';
 import { prng } from '../test/fuzz/mutate.ts';
 import { writeLoadSection, type ClassMemory, type LoadResults, type SustainedClass } from './lib/load-report.ts';
 
@@ -56,6 +56,26 @@ async function post(server: DevServer, c: LoadClass): Promise<{ status: number; 
   }
 }
 
+/**
+ * The workerd process's memory; when it has gone (workerd died and wrangler started a new one, which clients see
+ * as 503 "Your worker restarted mid-request"), the new process is found and the restart counted.
+ */
+function memory(server: DevServer, field: 'VmRSS' | 'VmHWM', restarts: { count: number; why: string[] }): number {
+  try {
+    return processMemoryMb(server.workerdPids, field);
+  } catch {
+    restarts.count++;
+    const tail = server.output().split('\n').filter((l) => /error|fatal|memory|abort|crash|signal/i.test(l)).slice(-3).join(' | ');
+    if (tail) restarts.why.push(tail.slice(0, 400));
+    try {
+      server.workerdPids = findWorkerd(server.child.pid!, Number(new URL(server.url).port));
+      return processMemoryMb(server.workerdPids, field);
+    } catch {
+      return NaN;
+    }
+  }
+}
+
 function resetPeak(pids: number[]): boolean {
   try {
     for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -73,7 +93,8 @@ async function perClass(state: string, classes: LoadClass[]): Promise<ClassMemor
     const server = await startService(state);
     try {
       for (let i = 0; i < 3; i++) await post(server, warm);
-      const before = processMemoryMb(server.workerdPids, 'VmRSS');
+      const restarts = { count: 0, why: [] as string[] };
+      const before = memory(server, 'VmRSS', restarts);
       resetPeak(server.workerdPids);
       const statuses: Record<string, number> = {};
       let cpuWallMs = 0;
@@ -83,11 +104,12 @@ async function perClass(state: string, classes: LoadClass[]): Promise<ClassMemor
         statuses[key] = (statuses[key] ?? 0) + 1;
         cpuWallMs += r.ms;
       }
-      const peak = processMemoryMb(server.workerdPids, 'VmHWM');
-      const after = processMemoryMb(server.workerdPids, 'VmRSS');
+      const peak = memory(server, 'VmHWM', restarts);
+      const after = memory(server, 'VmRSS', restarts);
       const row: ClassMemory = {
         name: c.name, kind: c.kind, bytes: c.bytes.length, expect: c.expect, statuses,
         peakDeltaMb: peak - before, afterDeltaMb: after - before, baseMb: before, medianMs: cpuWallMs / PER_CLASS,
+        restarts: restarts.count, why: restarts.why,
       };
       out.push(row);
       console.error(`${c.name.padEnd(24)} ${JSON.stringify(statuses)} peak +${row.peakDeltaMb.toFixed(0)} MB, after +${row.afterDeltaMb.toFixed(0)} MB (base ${before.toFixed(0)} MB), ${row.medianMs.toFixed(0)} ms/request`);
@@ -103,12 +125,13 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
   const server = await startService(state);
   const samples: { t: number; rssMb: number }[] = [];
   const t0 = performance.now();
-  const sampler = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, rssMb: processMemoryMb(server.workerdPids, 'VmRSS') }), 500);
+  const restarts = { count: 0, why: [] as string[] };
+  const sampler = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, rssMb: memory(server, 'VmRSS', restarts) }), 500);
   const perClassStats = new Map<string, { statuses: Record<string, number>; ms: number[] }>();
   try {
     for (const c of classes) await post(server, c);
     for (let i = 0; i < 10; i++) await post(server, classes[0]);
-    const warmRss = processMemoryMb(server.workerdPids, 'VmRSS');
+    const warmRss = memory(server, 'VmRSS', restarts);
     const loadStart = (performance.now() - t0) / 1000;
     const totalWeight = classes.reduce((n, c) => n + c.weight, 0);
     const pick = (rand: () => number) => {
@@ -131,7 +154,7 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
     }));
     const loadEnd = (performance.now() - t0) / 1000;
     clearInterval(sampler);
-    const during = samples.filter((s) => s.t >= loadStart && s.t <= loadEnd);
+    const during = samples.filter((s) => s.t >= loadStart && s.t <= loadEnd && Number.isFinite(s.rssMb));
     const quarter = Math.max(1, Math.floor(during.length / 4));
     const firstQ = quantile(during.slice(0, quarter).map((s) => s.rssMb), 0.5);
     const lastQ = quantile(during.slice(-quarter).map((s) => s.rssMb), 0.5);
@@ -143,7 +166,8 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
     return {
       seconds: SECONDS, clients: CLIENTS, requests: rows.reduce((n, r) => n + r.requests, 0), warmRssMb: warmRss,
       firstQuarterMb: firstQ, lastQuarterMb: lastQ, growthMb: lastQ - firstQ, maxMb: Math.max(...during.map((s) => s.rssMb)),
-      flat: lastQ - firstQ < FLAT_BOUND_MB, peakMb: processMemoryMb(server.workerdPids, 'VmHWM'), classes: rows,
+      flat: lastQ - firstQ < FLAT_BOUND_MB && restarts.count === 0, peakMb: memory(server, 'VmHWM', restarts), classes: rows,
+      restarts: restarts.count, why: restarts.why,
       rss: samples.filter((_, i) => i % 4 === 0).map((s) => ({ t: Math.round(s.t), mb: Math.round(s.rssMb) })),
     };
   } finally {
@@ -155,11 +179,11 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
 const all = await loadClasses();
 const classes = values.mix === 'valid' ? all.filter((c) => c.kind === 'valid') : all;
 const { state } = await prepareServiceState();
-const memory = values['no-classes'] ? [] : await perClass(state, all);
+const classMemory = values['no-classes'] ? [] : await perClass(state, all);
 const load = await sustained(state, classes);
 console.error(`sustained: ${load.requests} requests, RSS after warm-up ${load.warmRssMb.toFixed(0)} MB, first quarter ${load.firstQuarterMb.toFixed(0)} MB, last ${load.lastQuarterMb.toFixed(0)} MB (growth ${load.growthMb.toFixed(1)} MB, ${load.flat ? 'flat' : 'NOT flat'}), max ${load.maxMb.toFixed(0)} MB`);
 for (const r of load.classes) console.error(`  ${r.name.padEnd(24)} ${r.requests} requests ${JSON.stringify(r.statuses)} p50 ${r.p50Ms.toFixed(0)} ms p99 ${r.p99Ms.toFixed(0)} ms`);
-const results: LoadResults = { date: new Date().toISOString(), mix: String(values.mix), flatBoundMb: FLAT_BOUND_MB, perClass: memory, sustained: load };
+const results: LoadResults = { date: new Date().toISOString(), mix: String(values.mix), flatBoundMb: FLAT_BOUND_MB, perClass: classMemory, sustained: load };
 // One entry per mix, so a run of the valid-only mix and one of the full mix sit side by side.
 const path = join(BENCH_DIR, 'load-results.json');
 const stored = (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {}) as Record<string, LoadResults>;

@@ -16,6 +16,9 @@ export interface ClassMemory {
   afterDeltaMb: number;
   baseMb: number;
   medianMs: number;
+  /** times the workerd process died and wrangler started another (503 "worker restarted mid-request") */
+  restarts: number;
+  why: string[];
 }
 
 export interface SustainedClass {
@@ -37,6 +40,7 @@ export interface LoadResults {
   sustained: {
     seconds: number; clients: number; requests: number; warmRssMb: number; firstQuarterMb: number; lastQuarterMb: number;
     growthMb: number; maxMb: number; flat: boolean; peakMb: number; classes: SustainedClass[]; rss: { t: number; mb: number }[];
+    restarts: number; why: string[];
   };
 }
 
@@ -60,14 +64,15 @@ through /proc/PID/clear_refs, minus the warm RSS). The biggest legitimate photo 
 should cost no more.
 
 ${table(
-  ['class', 'kind', 'bytes', 'answers', 'expected', 'peak MiB above warm', 'left after', 'ms/request'],
-  r.perClass.map((c) => [c.name, c.kind, c.bytes, statusText(c.statuses), c.expect.join('/'), `+${c.peakDeltaMb.toFixed(0)}${c.kind !== 'valid' && c.peakDeltaMb > biggest + 8 ? ' **over**' : ''}`, `+${c.afterDeltaMb.toFixed(0)}`, c.medianMs.toFixed(0)]),
+  ['class', 'kind', 'bytes', 'answers', 'expected', 'peak MiB above warm', 'left after', 'ms/request', 'workerd restarts'],
+  r.perClass.map((c) => [c.name, c.kind, c.bytes, statusText(c.statuses), c.expect.join('/'), `+${c.peakDeltaMb.toFixed(0)}${c.kind !== 'valid' && c.peakDeltaMb > biggest + 8 ? ' **over**' : ''}`, `+${c.afterDeltaMb.toFixed(0)}`, c.medianMs.toFixed(0), c.restarts]),
 )}
 
 Sustained: ${s.clients} clients for ${s.seconds} s, ${s.requests} requests of a seeded weighted mix, after one request of every
 class and 10 of a 1 MP JPEG (warm-up). RSS after warm-up ${s.warmRssMb.toFixed(0)} MiB; median of the first quarter of the load
 ${s.firstQuarterMb.toFixed(0)} MiB, of the last quarter ${s.lastQuarterMb.toFixed(0)} MiB: growth **${s.growthMb.toFixed(1)} MiB** (flat means under
-${r.flatBoundMb} MiB: ${s.flat ? 'flat' : '**not flat**'}); highest sample ${s.maxMb.toFixed(0)} MiB, process peak ${s.peakMb.toFixed(0)} MiB.
+${r.flatBoundMb} MiB and no restart: ${s.flat ? 'flat' : '**not flat**'}); highest sample ${s.maxMb.toFixed(0)} MiB, process peak ${s.peakMb.toFixed(0)} MiB;
+workerd restarts during the run: ${s.restarts}${s.why.length ? ` (${s.why.join('; ')})` : ''}.
 
 ${table(
   ['class', 'requests', 'answers', 'unexpected', 'p50 ms', 'p99 ms'],
