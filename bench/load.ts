@@ -1,5 +1,5 @@
 /**
- * `npm run load [-- --seconds 180] [--clients 8] [--per-class 3] [--mix all|valid] [--no-classes]`: the local
+ * `npm run load [-- --seconds 180] [--clients 8] [--per-class 3] [--mix all|valid|jpeg] [--no-classes]`: the local
  * service (`wrangler dev` on 127.0.0.1 with a fresh state: backbone + a small head) under sustained load and
  * hostile input, with the workerd process's resident memory read from /proc.
  *
@@ -19,9 +19,10 @@ import { loadClasses, type LoadClass } from './lib/load-images.ts';
 import { BENCH_DIR } from './lib/section.ts';
 import { prepareServiceState, startService } from './lib/service.ts';
 import { quantile } from './lib/stats.ts';
-import { findWorkerd, processMemoryMb, type DevServer } from './lib/wrangler-dev.ts';
+import { findWorkerd, freePort, processMemoryMb, type DevServer } from './lib/wrangler-dev.ts';
+import { sampleIsolateHeap } from './lib/isolate-heap.ts';
 import { prng } from '../test/fuzz/mutate.ts';
-import { writeLoadSection, type ClassMemory, type LoadResults, type SustainedClass } from './lib/load-report.ts';
+import { isolateRestarts, writeLoadSection, type ClassMemory, type LoadResults, type SustainedClass } from './lib/load-report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -121,8 +122,16 @@ async function perClass(state: string, classes: LoadClass[]): Promise<ClassMemor
 }
 
 /** Phase 2: sustained mixed load from `CLIENTS` clients. */
+/** The isolate's own JS heap in use and ArrayBuffer stores (wasm memories among them), MiB, from its inspector. */
+async function isolateHeap(port: number): Promise<{ heapMb: number; buffersMb: number }> {
+  const sampler = await sampleIsolateHeap(port, 1000);
+  const r = await sampler.stop();
+  return { heapMb: r.heapMb, buffersMb: r.buffersMb };
+}
+
 async function sustained(state: string, classes: LoadClass[]): Promise<LoadResults['sustained']> {
-  const server = await startService(state);
+  const inspectorPort = await freePort();
+  const server = await startService(state, ['--inspector-port', String(inspectorPort)]);
   const samples: { t: number; rssMb: number }[] = [];
   const t0 = performance.now();
   const restarts = { count: 0, why: [] as string[] };
@@ -132,6 +141,7 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
     for (const c of classes) await post(server, c);
     for (let i = 0; i < 10; i++) await post(server, classes[0]);
     const warmRss = memory(server, 'VmRSS', restarts);
+    const warmHeap = await isolateHeap(inspectorPort);
     const loadStart = (performance.now() - t0) / 1000;
     const totalWeight = classes.reduce((n, c) => n + c.weight, 0);
     const pick = (rand: () => number) => {
@@ -153,6 +163,8 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
       }
     }));
     const loadEnd = (performance.now() - t0) / 1000;
+    const endHeap = await isolateHeap(inspectorPort);
+    console.error(`isolate (inspector): JS heap ${warmHeap.heapMb.toFixed(1)} -> ${endHeap.heapMb.toFixed(1)} MiB, array buffers ${warmHeap.buffersMb.toFixed(1)} -> ${endHeap.buffersMb.toFixed(1)} MiB`);
     clearInterval(sampler);
     const during = samples.filter((s) => s.t >= loadStart && s.t <= loadEnd && Number.isFinite(s.rssMb));
     const quarter = Math.max(1, Math.floor(during.length / 4));
@@ -177,10 +189,18 @@ async function sustained(state: string, classes: LoadClass[]): Promise<LoadResul
 }
 
 const all = await loadClasses();
-const classes = values.mix === 'valid' ? all.filter((c) => c.kind === 'valid') : all;
+// all: everything; valid: the legitimate photos; jpeg: the legitimate JPEGs only (the path with no third-party decoder).
+const MIXES: Record<string, (c: LoadClass) => boolean> = {
+  all: () => true,
+  valid: (c) => c.kind === 'valid',
+  jpeg: (c) => c.kind === 'valid' && c.contentType === 'image/jpeg',
+};
+if (!MIXES[String(values.mix)]) throw new Error(`--mix must be one of ${Object.keys(MIXES).join(', ')}`);
+const classes = all.filter(MIXES[String(values.mix)]);
 const { state } = await prepareServiceState();
 const classMemory = values['no-classes'] ? [] : await perClass(state, all);
 const load = await sustained(state, classes);
+console.error(`isolate restarts (503 answers): ${isolateRestarts(load.classes)}`);
 console.error(`sustained: ${load.requests} requests, RSS after warm-up ${load.warmRssMb.toFixed(0)} MB, first quarter ${load.firstQuarterMb.toFixed(0)} MB, last ${load.lastQuarterMb.toFixed(0)} MB (growth ${load.growthMb.toFixed(1)} MB, ${load.flat ? 'flat' : 'NOT flat'}), max ${load.maxMb.toFixed(0)} MB`);
 for (const r of load.classes) console.error(`  ${r.name.padEnd(24)} ${r.requests} requests ${JSON.stringify(r.statuses)} p50 ${r.p50Ms.toFixed(0)} ms p99 ${r.p99Ms.toFixed(0)} ms`);
 const results: LoadResults = { date: new Date().toISOString(), mix: String(values.mix), flatBoundMb: FLAT_BOUND_MB, perClass: classMemory, sustained: load };
