@@ -8,6 +8,13 @@ export interface ServiceConfig {
   maxImagePixels: number;
   /** largest accepted WebP, width*height of its frame (MAX_WEBP_PIXELS): libwebp cannot shrink while decoding, so a WebP costs ~11 bytes per pixel at once (measured peak: lossless 2 MP +33 MiB, lossy +22 MiB, as much as a 12 MP JPEG classify) */
   maxWebpPixels: number;
+  /**
+   * per-request decode budget in bytes (MAX_DECODE_BYTES): what one image's decode may hold at once in buffers
+   * it allocates (coefficients, planes, inflated rows, RGB/RGBA, the WebP codec's output). Decoders check their
+   * planned allocations against it before allocating and refuse with 413 when over. See ISOLATE_MEMORY_BUDGET.
+   */
+  maxDecodeBytes: number;
+
   /** predictions returned when the request gives no `top_k` */
   defaultTopK: number;
   /** retraining: every label needs this many examples before a head is published (TRAIN_MIN_EXAMPLES) */
@@ -29,10 +36,41 @@ export interface ServiceConfig {
   corsOrigins: string[];
 }
 
+const MiB = 2 ** 20;
+
+/**
+ * The isolate's memory budget. A Workers isolate has 128 MB, wasm memories included, shared by every request it
+ * runs at once; local workerd does not enforce it, so each line is a measured figure or a cap we enforce
+ * (`npm run load` and `npm run bench` measure them; README "Memory budget"). Wasm memories never shrink, so each
+ * wasm heap's line is its high-water mark.
+ */
+export const ISOLATE_MEMORY_BUDGET = {
+  /** the platform's limit */
+  isolateBytes: 128_000_000,
+  /** tfjs wasm heap with the serving MobileNetV2 1.0 (weights, packed filters, activations of one forward at batch 1): measured 28-48 MiB */
+  tfWasmHeapBytes: 48 * MiB,
+  /** image kernels' memory (JPEG scans, resize): capped in shared/image/image-kernels.ts */
+  imageKernelBytes: 8_000_000,
+  /** libwebp's emscripten heap: 16 MiB reserved at start; must not grow beyond it (the WebP decoder's size cap) */
+  webpCodecHeapBytes: 16 * MiB,
+  /** one request's decode buffers at a time (decoding is synchronous, so one at a time): ServiceConfig.maxDecodeBytes */
+  decodeBytes: 16 * MiB,
+  /**
+   * upload bytes held by concurrent requests. Not enforceable inside the isolate: a request that waits on a promise
+   * another request resolves is cancelled by workerd as hung ("The Workers runtime canceled this request"; tried,
+   * seen under `npm run load`). One MAX_IMAGE_BYTES upload fits; several large ones at once do not.
+   */
+  uploadBytesInFlight: 20_000_000,
+  /** JS heap (code, Hono, head weights, model cache, garbage not yet collected), what is left */
+  jsHeapBytes: 8 * MiB,
+} as const;
+
 export const DEFAULT_CONFIG: ServiceConfig = {
   maxImageBytes: 20_000_000,
   maxImagePixels: 50_000_000,
   maxWebpPixels: 2_000_000,
+  maxDecodeBytes: ISOLATE_MEMORY_BUDGET.decodeBytes,
+
   defaultTopK: 5,
   trainMinExamples: 10,
   trainMaxEvaluations: 150,
@@ -91,6 +129,7 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     maxImageBytes: positiveInteger(text('MAX_IMAGE_BYTES'), 'MAX_IMAGE_BYTES', DEFAULT_CONFIG.maxImageBytes),
     maxImagePixels: positiveInteger(text('MAX_IMAGE_PIXELS'), 'MAX_IMAGE_PIXELS', DEFAULT_CONFIG.maxImagePixels),
     maxWebpPixels: positiveInteger(text('MAX_WEBP_PIXELS'), 'MAX_WEBP_PIXELS', DEFAULT_CONFIG.maxWebpPixels),
+    maxDecodeBytes: positiveInteger(text('MAX_DECODE_BYTES'), 'MAX_DECODE_BYTES', DEFAULT_CONFIG.maxDecodeBytes),
     defaultTopK: positiveInteger(text('DEFAULT_TOP_K'), 'DEFAULT_TOP_K', DEFAULT_CONFIG.defaultTopK),
     trainMinExamples: positiveInteger(text('TRAIN_MIN_EXAMPLES'), 'TRAIN_MIN_EXAMPLES', DEFAULT_CONFIG.trainMinExamples),
     trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),

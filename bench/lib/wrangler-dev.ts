@@ -11,6 +11,8 @@ export interface DevServer {
   startMs: number;
   /** the workerd processes that run the worker (wrangler's group, minus the proxy that listens on our port) */
   workerdPids: number[];
+  /** what wrangler printed so far (the last 20,000 characters) */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -48,8 +50,8 @@ async function startOnce(args: string[], probePath: string): Promise<DevServer> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)));
   const stop = async () => {
     if (child.pid && child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -61,7 +63,7 @@ async function startOnce(args: string[], probePath: string): Promise<DevServer> 
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
     const up = await fetch(url + probePath).then(() => true, () => false);
-    if (up) return { url, child, startMs: performance.now() - t0, stop, workerdPids: findWorkerd(child.pid!, port) };
+    if (up) return { url, child, startMs: performance.now() - t0, stop, workerdPids: findWorkerd(child.pid!, port), output: () => output };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
@@ -72,7 +74,7 @@ async function startOnce(args: string[], probePath: string): Promise<DevServer> 
  * The workerd processes of a process group (wrangler dev is started as a group leader), except the proxy that
  * wrangler puts on the public port: its CPU is the same for every request and is not the worker's.
  */
-function findWorkerd(group: number, port: number): number[] {
+export function findWorkerd(group: number, port: number): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
