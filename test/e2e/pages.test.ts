@@ -22,6 +22,7 @@ function watch(page: Page, origin: string) {
   page.on('request', (r) => { if (!r.url().startsWith(origin) && !/^(blob|data):/.test(r.url())) seen.outside.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
   page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) seen.errors.push(`${r.status()} ${r.url()}`); });
   return seen;
 }
 
@@ -72,13 +73,14 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     await page.getByLabel('Admin token').fill(readDevVarsToken()!);
     await page.getByRole('button', { name: 'Open' }).click();
     await page.locator('#admin').waitFor({ state: 'visible' });
+    await page.locator('#token-form').waitFor({ state: 'hidden' });
     expect(await page.evaluate(() => document.cookie)).toBe('');
 
     for (const label of ['ants', 'bees']) {
       await page.getByLabel('Label', { exact: true }).fill(label);
       await page.getByLabel('Photos').setInputFiles(photos(label, 12));
       await page.getByRole('button', { name: 'Add photos' }).click();
-      await expect.poll(() => page.locator('#message').textContent()).toBe(`Added 12 of 12 photos to ${label}.`);
+      await expect.poll(() => page.locator('#message').textContent(), { timeout: 60_000 }).toBe(`Added 12 of 12 photos to ${label}.`);
       await page.getByRole('heading', { name: `${label} (12)` }).waitFor();
     }
     await page.locator('.thumbs img[src^="blob:"]').first().waitFor();
@@ -90,7 +92,7 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     await matrix.waitFor();
     const cells = (await matrix.locator('rect').count());
     expect(cells).toBe(4);
-    await expect.poll(() => page.locator('#runs tr').count()).toBe(2);
+    await expect.poll(() => page.locator('#runs tr').count(), { timeout: 60_000 }).toBe(2);
 
     // A change to the examples, then a second version to roll back from.
     await page.getByRole('heading', { name: 'ants (12)' }).locator('..').getByRole('button', { name: 'Remove' }).first().click();
@@ -99,9 +101,9 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 120_000 }).toMatch(/^Run /);
     const status = (await page.locator('#train-status').textContent())!;
     expect(status, status).toMatch(/^Run published/);
-    await expect.poll(() => page.locator('#heads tr').count()).toBe(3);
+    await expect.poll(() => page.locator('#heads tr').count(), { timeout: 60_000 }).toBe(3);
     await page.getByRole('button', { name: 'Serve this one' }).click();
-    await expect.poll(() => page.locator('#message').textContent()).toBe(`Now serving ${first}.`);
+    await expect.poll(() => page.locator('#message').textContent(), { timeout: 60_000 }).toBe(`Now serving ${first}.`);
     expect(((await (await fetch(`${server.url}/healthz`)).json()) as { head: string }).head).toBe(first);
     await page.getByRole('img', { name: 'Accuracy across head versions' }).waitFor();
 
@@ -116,7 +118,7 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     const seen = watch(page, server.url);
     await page.goto(`${server.url}/`);
     await page.getByLabel(/Choose a photo/).setInputFiles(join(datasetPath('hymenoptera'), 'val', 'bees', readdirSync(join(datasetPath('hymenoptera'), 'val', 'bees')).sort()[0]));
-    await expect.poll(() => page.locator('#bars li').count()).toBe(2);
+    await expect.poll(() => page.locator('#bars li').count(), { timeout: 60_000 }).toBe(2);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { head: string; backbone: string };
     expect(await page.locator('#meta').textContent()).toMatch(new RegExp(`^Answered in \\d+ ms by head ${health.head} on backbone ${health.backbone}\\.$`));
     expect(await page.locator('#bars li').first().textContent()).toMatch(/^(ants|bees): \d+\.\d%$/);

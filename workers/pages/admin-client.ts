@@ -116,7 +116,7 @@ function accuracyChart(heads) {
   const points = heads.filter((h) => h.metrics).reverse();
   if (points.length === 0) return;
   const w = 600, h = 160, pad = 30;
-  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, role: 'img', 'aria-label': 'Accuracy across head versions' });
+  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, role: 'img', 'aria-label': 'Accuracy across head versions', class: 'chart' });
   s.append(svg('line', { x1: pad, y1: h - pad, x2: w - 5, y2: h - pad, stroke: '#888' }));
   const x = (i) => pad + (points.length === 1 ? (w - pad) / 2 : i * (w - pad - 10) / (points.length - 1));
   const y = (a) => h - pad - a * (h - 2 * pad);
@@ -128,7 +128,7 @@ function accuracyChart(heads) {
 
 function confusionChart(labels, matrix) {
   const cell = 48, left = 110, top = 40, n = labels.length;
-  const s = svg('svg', { viewBox: '0 0 ' + (left + n * cell + 10) + ' ' + (top + n * cell + 10), role: 'img', 'aria-label': 'Confusion matrix: rows true label, columns predicted label' });
+  const s = svg('svg', { viewBox: '0 0 ' + (left + n * cell + 10) + ' ' + (top + n * cell + 10), role: 'img', 'aria-label': 'Confusion matrix: rows true label, columns predicted label', class: 'matrix' });
   const max = Math.max(1, ...matrix.flat());
   labels.forEach((l, i) => {
     const r = svg('text', { x: left - 6, y: top + i * cell + cell / 2 + 4, 'text-anchor': 'end', 'font-size': 12 }); r.textContent = l; s.append(r);
@@ -145,7 +145,7 @@ function confusionChart(labels, matrix) {
 
 function perClassChart(perClass) {
   const rowH = 22, left = 110, w = 420;
-  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + (perClass.length * rowH * 2 + 10), role: 'img', 'aria-label': 'Precision and recall per label' });
+  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + (perClass.length * rowH * 2 + 10), role: 'img', 'aria-label': 'Precision and recall per label', class: 'chart' });
   perClass.forEach((m, i) => {
     [['precision', m.precision, '#1d6fb8'], ['recall', m.recall, '#2a9d8f']].forEach(([name, v, color], k) => {
       const yy = i * rowH * 2 + k * rowH + 4;

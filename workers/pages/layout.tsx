@@ -9,6 +9,8 @@ export function Layout(props: { title: string; script: string; children: Child }
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        {/* No favicon request (it would be a 404 in every console). */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/assets/pages.css" />
         <script type="module" src={`/assets/${props.script}`}></script>
       </head>
