@@ -66,6 +66,18 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     server?.stop();
   });
 
+  it('/: says in plain words that no model is trained yet', async () => {
+    const page = await browser.newPage();
+    const seen = watch(page, server.url);
+    await page.goto(`${server.url}/`);
+    await page.getByLabel(/Choose a photo/).setInputFiles(photos('bees', 1));
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toBe('No model has been trained yet: add photos and press Train on the admin page.');
+    expect(await page.locator('#status').getAttribute('class')).toBe('error');
+    // The 503 itself is the expected answer (the browser logs it as a failed resource); nothing else may fail.
+    expect(seen.errors.filter((e) => !e.includes('503'))).toEqual([]);
+    await page.close();
+  });
+
   it('/admin: token, photos for two labels, Train, the new version and its confusion matrix, roll back', async () => {
     const page = await browser.newPage();
     const seen = watch(page, server.url);

@@ -122,6 +122,7 @@ function accuracyChart(heads) {
   const y = (a) => h - pad - a * (h - 2 * pad);
   s.append(svg('polyline', { points: points.map((p, i) => x(i) + ',' + y(p.metrics.accuracy)).join(' '), fill: 'none', stroke: '#1d6fb8', 'stroke-width': 2 }));
   points.forEach((p, i) => { const c = svg('circle', { cx: x(i), cy: y(p.metrics.accuracy), r: 4, fill: p.serving ? '#e76f51' : '#1d6fb8' }); const t = svg('title', {}); t.textContent = p.version + ': ' + pct(p.metrics.accuracy); c.append(t); s.append(c); });
+  for (const a of [0, 1]) { const t = svg('text', { x: pad - 4, y: y(a) + 4, 'font-size': 10, 'text-anchor': 'end' }); t.textContent = a * 100 + '%'; s.append(t); }
   const label = svg('text', { x: 2, y: 14, 'font-size': 12 }); label.textContent = 'holdout accuracy per version (orange: serving)'; s.append(label);
   box.append(s);
 }
