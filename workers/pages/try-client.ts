@@ -33,6 +33,7 @@ async function classify(file) {
   const result = $('result'); result.setAttribute('aria-busy', 'true');
   $('status').className = 'muted'; $('status').textContent = 'Looking at ' + (file.name || 'the photo') + '...';
   $('bars').replaceChildren(); $('meta').textContent = '';
+  const preview = $('preview'); if (preview.src) URL.revokeObjectURL(preview.src); preview.src = URL.createObjectURL(file); preview.hidden = false;
   try {
     const response = await fetch('/v1/classify', { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file });
     const body = await response.json().catch(() => null);

@@ -11,6 +11,7 @@ export function TryPage() {
         <input id="file" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" />
       </div>
       <section id="result" class="result" aria-live="polite" aria-busy="false">
+        <img id="preview" alt="The photo you chose" hidden />
         <p id="status" class="muted">No photo yet.</p>
         <ol id="bars" class="bars"></ol>
         <p id="meta" class="muted"></p>
