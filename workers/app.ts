@@ -13,6 +13,8 @@ import { exampleRoutes } from './routes/examples.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/model.ts';
 import { trainingRoutes } from './routes/training.ts';
+import { headDetailRoutes } from './routes/head-details.ts';
+import { pageRoutes } from './pages/page-routes.tsx';
 
 let parsed: { vars: Env; config: ServiceConfig } | undefined;
 
@@ -39,6 +41,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', embedRoutes);
   app.route('/', exampleRoutes);
   app.route('/', trainingRoutes);
+  app.route('/', headDetailRoutes);
+  app.route('/', pageRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));
   return app;

@@ -1,0 +1,44 @@
+/** @jsxImportSource hono/jsx */
+/** `/admin`: labels and examples, training, head versions and their metrics. Data comes from the JSON API. */
+import { Layout } from './layout.tsx';
+
+export function AdminPage() {
+  return (
+    <Layout title="edgehead: teach it" script="admin.js">
+      <h1>Teach it</h1>
+      <form id="token-form" class="row">
+        <label for="token">Admin token</label>
+        <input id="token" type="password" autocomplete="off" required />
+        <button type="submit">Open</button>
+      </form>
+      <p id="message" role="status" class="muted"></p>
+      <div id="admin" hidden>
+        <section aria-labelledby="labels-h">
+          <h2 id="labels-h">Labels</h2>
+          <form id="upload-form" class="row drop">
+            <label for="upload-label">Label</label>
+            <input id="upload-label" required maxlength={64} />
+            <label for="upload-files">Photos</label>
+            <input id="upload-files" type="file" multiple accept="image/jpeg,image/png,image/webp" />
+            <button type="submit">Add photos</button>
+            <progress id="upload-progress" max="1" value="0" aria-label="Upload progress"></progress>
+          </form>
+          <div id="labels" class="labels"></div>
+          <div id="suspects"></div>
+        </section>
+        <section aria-labelledby="train-h">
+          <h2 id="train-h">Training</h2>
+          <button id="train" type="button">Train</button>
+          <p id="train-status" role="status" class="muted"></p>
+          <div class="scroll"><table id="runs"></table></div>
+        </section>
+        <section aria-labelledby="heads-h">
+          <h2 id="heads-h">Head versions</h2>
+          <div id="accuracy-chart"></div>
+          <div class="scroll"><table id="heads"></table></div>
+          <div id="head-detail"></div>
+        </section>
+      </div>
+    </Layout>
+  );
+}

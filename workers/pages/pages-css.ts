@@ -1,0 +1,24 @@
+/** The pages' one stylesheet (served at /assets/pages.css; a file of its own because the CSP refuses inline styles). */
+export const PAGES_CSS = `
+*{box-sizing:border-box}[hidden]{display:none!important}
+body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fafafa}
+main{max-width:1100px;margin:0 auto;padding:1rem}
+.top{background:#1d3557;padding:.5rem 1rem}.top a{color:#fff;margin-right:1rem;font-weight:600}
+a{color:#0b4f9c}h1{margin:.5rem 0 1rem}
+.drop{border:2px dashed #6c757d;border-radius:8px;padding:1rem;background:#fff;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.drop.over{border-color:#0b4f9c;background:#eef4fb}
+.result{min-height:14rem;margin-top:1rem;background:#fff;border-radius:8px;padding:1rem}
+.muted{color:#4a4a4a}#status:not(.muted):not(.error){font-size:1.5rem;font-weight:700}.error{color:#a4161a;font-weight:600}
+#preview{display:block;width:100%;max-width:320px;height:200px;object-fit:contain;background:#f1f3f5;border-radius:6px}
+.bars{list-style:none;padding:0;margin:0}.bars li{margin:.35rem 0}
+.bar{height:1rem;background:#e9ecef;border-radius:4px;overflow:hidden}.bar span{display:block;height:100%;background:#1d6fb8}
+.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0}
+input,button{font:inherit;max-width:100%}button{padding:.3rem .8rem;cursor:pointer}
+button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f4a261;outline-offset:2px}
+.labels{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem;margin-top:1rem}
+.card{background:#fff;border-radius:8px;padding:.75rem;border:1px solid #dee2e6;min-width:0}
+.thumbs{display:flex;flex-wrap:wrap;gap:.25rem}.thumbs figure{margin:0;width:72px}.thumbs img{width:72px;height:72px;object-fit:cover;display:block}
+.thumbs figcaption{font-size:.75rem}
+.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #dee2e6;padding:.25rem .5rem;text-align:left}
+svg{max-width:100%;height:auto}svg.chart{width:100%;max-width:560px;display:block}svg.matrix{width:100%;max-width:360px;display:block}section{margin-bottom:2rem}
+`;

@@ -1,0 +1,21 @@
+/** @jsxImportSource hono/jsx */
+/** `/`: pick, drop, paste or photograph an image and see what the serving head says. */
+import { Layout } from './layout.tsx';
+
+export function TryPage() {
+  return (
+    <Layout title="edgehead: try it" script="try.js">
+      <h1>Try it</h1>
+      <div id="drop" class="drop">
+        <label for="file">Choose a photo (or drop or paste one here)</label>
+        <input id="file" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" />
+      </div>
+      <section id="result" class="result" aria-live="polite" aria-busy="false">
+        <img id="preview" alt="The photo you chose" hidden />
+        <p id="status" class="muted">No photo yet.</p>
+        <ol id="bars" class="bars"></ol>
+        <p id="meta" class="muted"></p>
+      </section>
+    </Layout>
+  );
+}
