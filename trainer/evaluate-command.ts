@@ -1,4 +1,5 @@
 /** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
+import { oodScores } from '../shared/head/ood.ts';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
@@ -72,12 +73,13 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       const uncalibrated = predictHead({ ...head, temperature: 1 }, set.embeddings, examples.length);
       const calibration = calibrationReport(probabilities, set.labelIndex, k);
       const out = resolve(options.out);
+      const ood = head.ood ? oodScores(head, set.embeddings, examples.length) : undefined;
       let unknown = 0;
       let acceptedRight = 0;
       const misclassified: EvaluationReport['misclassified'] = [];
       examples.forEach((example, i) => {
         const ranked = rankPredictions(head, probabilities.subarray(i * k, (i + 1) * k));
-        const decision = decide(head, ranked, undefined, manifest.backgroundLabel);
+        const decision = decide(head, ranked, undefined, manifest.backgroundLabel, ood?.[i]);
         if (decision.label === null) unknown++;
         else if (decision.label === example.file.label) acceptedRight++;
         if (ranked[0].label !== example.file.label) {

@@ -166,7 +166,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       let calibration: CalibrationSummary | null = null;
       let transfer: TransferSummary | null = null;
       if (metrics) {
-        ({ head, summary: calibration } = calibrateHead(head, valSet));
+        ({ head, summary: calibration } = calibrateHead(head, valSet, { rows: trainingSet.embeddings, labelIndex: trainingSet.labelIndex }));
         options.log(formatCalibration(calibration));
         transfer = measureTransfer(train, val, labels, metrics.accuracy, source.name, options.seed);
         options.log(formatTransfer(transfer));

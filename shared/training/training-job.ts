@@ -368,7 +368,8 @@ async function trainAndDecide(
   let published = fit.head;
   let calibration: CalibrationSummary | undefined;
   if (missing.length === 0) {
-    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels)));
+    const rows = trainingSet(train, labels);
+    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels), { rows: rows.embeddings, labelIndex: rows.labelIndex }));
     run.details.calibration = { temperature: calibration.temperature, eceBefore: calibration.eceBefore, eceAfter: calibration.eceAfter, thresholds: calibration.thresholds };
   } else {
     run.details.calibration = { skipped: `no holdout examples of ${missing.join(', ')}` };
