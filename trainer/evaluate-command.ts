@@ -1,5 +1,4 @@
 /** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
-import { oodScores } from '../shared/head/ood.ts';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
@@ -7,6 +6,7 @@ import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrationReport } from '../shared/head/calibration.ts';
 import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
+import { oodScores } from '../shared/head/ood.ts';
 import { predictHead, rankPredictions } from '../shared/head/predict-head.ts';
 import { decide } from '../shared/head/unknown.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
