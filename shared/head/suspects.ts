@@ -10,7 +10,8 @@
  */
 import { BadRequestError } from '../errors.ts';
 import { predictHead } from './predict-head.ts';
-import { trainHead, type TrainingSet, type TrainOptions } from './train-head.ts';
+import { allocateQuantisedRows, dequantiseRowInto } from '../examples/embedding-codec.ts';
+import { trainHead, type QuantisedTrainingSet, type TrainingSet, type TrainOptions } from './train-head.ts';
 import { stratifiedFolds } from './transferability.ts';
 
 /** One suspect example. */
@@ -64,7 +65,7 @@ export const SUSPECT_L2 = 0.3;
  * @param keys [n] stable keys of the examples (content hashes), so the folds do not depend on the order
  * @returns the suspects, most suspect first, and the final out-of-fold probabilities [n * k]
  */
-export function searchSuspects(data: TrainingSet, keys: string[], options: SuspectSearchOptions): { suspects: Suspect[]; probabilities: Float32Array } {
+export function searchSuspects(data: TrainingSet | QuantisedTrainingSet, keys: string[], options: SuspectSearchOptions): { suspects: Suspect[]; probabilities: Float32Array } {
   const n = data.labelIndex.length;
   const k = data.labels.length;
   const fold = stratifiedFolds(data.labelIndex, keys, Math.max(2, Math.min(options.folds ?? 5, n)), options.seed);
@@ -87,8 +88,8 @@ export function searchSuspects(data: TrainingSet, keys: string[], options: Suspe
  * @param excluded [n] 1 for examples never to train on (they are still predicted)
  * @returns [n * k] probabilities, rows in the set's order, columns in data.labels order
  */
-export function outOfFoldProbabilities(data: TrainingSet, fold: Int32Array, options: TrainOptions, excluded?: Uint8Array): Float32Array {
-  const { embeddingSize: d, labelIndex, labels } = data;
+export function outOfFoldProbabilities(data: TrainingSet | QuantisedTrainingSet, fold: Int32Array, options: TrainOptions, excluded?: Uint8Array): Float32Array {
+  const { labelIndex, labels } = data;
   const n = labelIndex.length;
   const k = labels.length;
   if (fold.length !== n) throw new BadRequestError(`expected ${n} fold indices, got ${fold.length}`);
@@ -103,23 +104,45 @@ export function outOfFoldProbabilities(data: TrainingSet, fold: Int32Array, opti
     }
     const present = [...new Set(trainRows.map((i) => labelIndex[i]))].sort((a, b) => a - b);
     if (testRows.length === 0 || present.length < 2) continue;
-    const rowsOf = (rows: number[]): Float32Array => {
-      const embeddings = new Float32Array(rows.length * d);
-      rows.forEach((i, r) => embeddings.set(data.embeddings.subarray(i * d, (i + 1) * d), r * d));
-      return embeddings;
-    };
-    const subset: TrainingSet = {
-      embeddings: rowsOf(trainRows),
-      embeddingSize: d,
-      labels: present.map((c) => labels[c]),
-      labelIndex: Int32Array.from(trainRows, (i) => present.indexOf(labelIndex[i])),
-    };
+    const subset = { ...subsetRows(data, trainRows), labels: present.map((c) => labels[c]), labelIndex: Int32Array.from(trainRows, (i) => present.indexOf(labelIndex[i])) };
     const { head } = trainHead(subset, options);
-    const p = predictHead(head, rowsOf(testRows), testRows.length);
+    const p = predictHead(head, floatRows(data, testRows), testRows.length);
     const kp = present.length;
     testRows.forEach((i, r) => {
       for (let c = 0; c < kp; c++) out[i * k + present[c]] = p[r * kp + c];
     });
+  }
+  return out;
+}
+
+/** The chosen rows of a set, of the same kind (8-bit rows stay 8-bit: a 10k-example set is 13 MB, not 51). */
+function subsetRows(data: TrainingSet | QuantisedTrainingSet, rows: number[]): Omit<TrainingSet, 'labels' | 'labelIndex'> | Omit<QuantisedTrainingSet, 'labels' | 'labelIndex'> {
+  const d = data.embeddingSize;
+  if (data.embeddings instanceof Float32Array) {
+    const source = data.embeddings;
+    const embeddings = new Float32Array(rows.length * d);
+    rows.forEach((i, r) => embeddings.set(source.subarray(i * d, (i + 1) * d), r * d));
+    return { embeddings, embeddingSize: d } as Omit<TrainingSet, 'labels' | 'labelIndex'>;
+  }
+  const source = data.embeddings;
+  const out = allocateQuantisedRows(rows.length, d);
+  rows.forEach((i, r) => {
+    out.codes.set(source.codes.subarray(i * d, (i + 1) * d), r * d);
+    out.offset[r] = source.offset[i];
+    out.step[r] = source.step[i];
+  });
+  return { embeddings: out, embeddingSize: d };
+}
+
+function floatRows(data: TrainingSet | QuantisedTrainingSet, rows: number[]): Float32Array {
+  const d = data.embeddingSize;
+  const out = new Float32Array(rows.length * d);
+  if (data.embeddings instanceof Float32Array) {
+    const source = data.embeddings;
+    rows.forEach((i, r) => out.set(source.subarray(i * d, (i + 1) * d), r * d));
+  } else {
+    const source = data.embeddings;
+    rows.forEach((i, r) => dequantiseRowInto(source, i, out, r * d));
   }
   return out;
 }

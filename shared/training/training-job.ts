@@ -22,6 +22,7 @@ import { getCurrentHeadPointer, loadHead, publishHead, type CalibrationSummary }
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
+import { dropStored, findStoredSuspects, type StoredSuspect } from './suspect-step.ts';
 
 /**
  * Stored examples with the embeddings of both views kept 8-bit as stored: example i (ids[i], labels[i]) has its
@@ -52,6 +53,8 @@ export interface ExampleStore {
   changeState(backboneId: string): Promise<{ version: number; stale: number; legacy: number }>;
   /** Converts a bounded batch of examples still stored in an older format (same values); returns how many. */
   compactLegacy(): Promise<number>;
+  /** Replaces the recorded suspect labels with this run's (`suspect-step.ts`); optional for stores that keep none. */
+  setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
 }
 
 export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed';
@@ -296,7 +299,14 @@ async function trainAndDecide(
   }
 
   // 4. Stable holdout, then fit with a warm start from the serving head.
-  const { train, holdout } = splitStored(await deps.examples.embeddedExamples(backboneId, index.length), (id) => isHoldout(id, options.holdoutPercent));
+  const stored = await deps.examples.embeddedExamples(backboneId, index.length);
+  // Suspect labels are recorded for review and kept out of the holdout that judges this run.
+  const suspects = findStoredSuspects(stored, labels, options.seed, options.maxEvaluations);
+  const suspectIds = new Set(suspects.map((s) => s.id));
+  await deps.examples.setSuspects?.(run.id, suspects);
+  run.details.suspects = { count: suspects.length, keptOutOfHoldout: stored.ids.filter((id) => suspectIds.has(id) && isHoldout(id, options.holdoutPercent)).length };
+  dropStored(stored, (id) => suspectIds.has(id) && isHoldout(id, options.holdoutPercent));
+  const { train, holdout } = splitStored(stored, (id) => isHoldout(id, options.holdoutPercent));
   run.examplesTrain = train.labels.length;
   run.examplesHoldout = holdout.labels.length;
   const trainedLabels = new Set(train.labels);
