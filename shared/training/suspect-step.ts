@@ -1,11 +1,12 @@
 /**
  * The retraining job's suspect-label step: out-of-fold predictions on every stored example (plain views), the
- * confident-learning suspects (`head/suspects.ts`) recorded for `GET /v1/examples?suspect=true`, and the holdout
- * cleaned of them, so a run trained on mislabelled uploads is judged on photos whose labels the model does not
- * contradict (the serving head then wins the guard instead of losing to the mislabels it was never trained on).
+ * confident-learning suspects (`head/suspects.ts`) recorded for `GET /v1/examples?suspect=true`, and a second
+ * guard verdict on the holdout without them, so a run trained on mislabelled uploads cannot replace a better head
+ * merely because the holdout carries the same wrong labels.
  */
 import { allocateQuantisedRows, type QuantisedRows } from '../examples/embedding-codec.ts';
 import { searchSuspects } from '../head/suspects.ts';
+import { guardPromotion, type GuardDecision } from './guard.ts';
 
 /** Stored examples as the job reads them: example i has its plain view in row 2i and its flipped view in 2i + 1. */
 export interface StoredRows {
@@ -49,28 +50,46 @@ export function findStoredSuspects(stored: StoredRows, labels: string[], seed: n
 }
 
 /**
- * Removes examples (both views) from stored rows, in place, keeping the order of the rest.
- * @returns the same object, shortened
+ * Which holdout examples (in holdout order: stored order, held-out ones only) are suspects.
  */
-export function dropStored(stored: StoredRows, drop: (id: string) => boolean): StoredRows {
-  const d = stored.rows.width;
-  const { codes, offset, step } = stored.rows;
-  const ids: string[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < stored.ids.length; i++) {
-    if (drop(stored.ids[i])) continue;
-    const kept = ids.length;
-    if (kept !== i) {
-      codes.copyWithin(2 * kept * d, 2 * i * d, 2 * (i + 1) * d);
-      offset.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-      step.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-    }
-    ids.push(stored.ids[i]);
-    labels.push(stored.labels[i]);
+export function holdoutSuspectMask(ids: string[], suspects: StoredSuspect[], isHeldOut: (id: string) => boolean): boolean[] {
+  const suspectIds = new Set(suspects.map((s) => s.id));
+  return ids.filter(isHeldOut).map((id) => suspectIds.has(id));
+}
+
+/** The guard's verdict on the holdout without its suspect labels. */
+export interface CleanGuard extends GuardDecision {
+  servingOnly: number;
+  candidateOnly: number;
+  /** Holdout examples left out (suspects). */
+  excluded: number;
+}
+
+/**
+ * The guard again on the holdout without its suspects. Mislabelled uploads land in the holdout too (by hash), and a
+ * candidate trained on them agrees with those wrong labels; without them, the holdout's real labels judge. Both
+ * verdicts must allow the candidate: dropping the suspects alone would not do, since when mislabels outnumber
+ * the real ones it is the correctly labelled photos that the out-of-fold heads contradict.
+ * @returns null when no holdout example is a suspect (the first verdict stands)
+ */
+export function guardWithoutSuspects(servingCorrect: boolean[], candidateCorrect: boolean[], suspect: boolean[], alpha?: number): CleanGuard | null {
+  const excluded = suspect.filter(Boolean).length;
+  if (excluded === 0) return null;
+  let servingOnly = 0;
+  let candidateOnly = 0;
+  for (let i = 0; i < suspect.length; i++) {
+    if (suspect[i]) continue;
+    if (servingCorrect[i] && !candidateCorrect[i]) servingOnly++;
+    if (candidateCorrect[i] && !servingCorrect[i]) candidateOnly++;
   }
-  const rows = ids.length;
-  stored.rows = { codes: codes.subarray(0, 2 * rows * d), offset: offset.subarray(0, 2 * rows), step: step.subarray(0, 2 * rows), width: d };
-  stored.ids = ids;
-  stored.labels = labels;
-  return stored;
+  return { servingOnly, candidateOnly, excluded, ...guardPromotion({ servingOnly, candidateOnly }, alpha) };
+}
+
+/** The run's reason when only the verdict without suspects holds it back. */
+export function heldBackReason(servingVersion: string, clean: CleanGuard): string {
+  return (
+    `candidate is worse than serving head ${servingVersion} on the holdout without its ${clean.excluded} suspect labels: ` +
+    `${clean.servingOnly} examples lost vs ${clean.candidateOnly} gained (sign test p = ${clean.pValue.toPrecision(3)} < ${clean.alpha}); ` +
+    'see GET /v1/examples?suspect=true'
+  );
 }

@@ -22,7 +22,7 @@ import { getCurrentHeadPointer, loadHead, publishHead, type CalibrationSummary }
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
-import { dropStored, findStoredSuspects, type StoredSuspect } from './suspect-step.ts';
+import { findStoredSuspects, guardWithoutSuspects, heldBackReason, holdoutSuspectMask, type StoredSuspect } from './suspect-step.ts';
 
 /**
  * Stored examples with the embeddings of both views kept 8-bit as stored: example i (ids[i], labels[i]) has its
@@ -300,12 +300,11 @@ async function trainAndDecide(
 
   // 4. Stable holdout, then fit with a warm start from the serving head.
   const stored = await deps.examples.embeddedExamples(backboneId, index.length);
-  // Suspect labels are recorded for review and kept out of the holdout that judges this run.
+  // Suspect labels: recorded for review, and the guard also judges without the holdout's suspects (step 5).
   const suspects = findStoredSuspects(stored, labels, options.seed, options.maxEvaluations);
-  const suspectIds = new Set(suspects.map((s) => s.id));
   await deps.examples.setSuspects?.(run.id, suspects);
-  run.details.suspects = { count: suspects.length, keptOutOfHoldout: stored.ids.filter((id) => suspectIds.has(id) && isHoldout(id, options.holdoutPercent)).length };
-  dropStored(stored, (id) => suspectIds.has(id) && isHoldout(id, options.holdoutPercent));
+  const heldOutSuspect = holdoutSuspectMask(stored.ids, suspects, (id) => isHoldout(id, options.holdoutPercent));
+  run.details.suspects = { count: suspects.length, inHoldout: heldOutSuspect.filter(Boolean).length };
   const { train, holdout } = splitStored(stored, (id) => isHoldout(id, options.holdoutPercent));
   run.examplesTrain = train.labels.length;
   run.examplesHoldout = holdout.labels.length;
@@ -354,6 +353,9 @@ async function trainAndDecide(
       metrics: knowsAll ? evaluateHead(serving.head, holdoutSet(holdout, holdoutLabels)) : null,
     };
     run.details.guard = { ...outcome, ...decision };
+    const clean = guardWithoutSuspects(servingCorrect, candidateCorrect, heldOutSuspect, options.alpha);
+    if (clean) run.details.guardWithoutSuspects = clean;
+    if (decision.promote && clean && !clean.promote) return finish('kept', heldBackReason(serving.manifest.version, clean));
     if (!decision.promote) {
       return finish(
         'kept',
