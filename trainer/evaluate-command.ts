@@ -6,6 +6,7 @@ import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrationReport } from '../shared/head/calibration.ts';
 import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
+import { oodScores } from '../shared/head/ood.ts';
 import { predictHead, rankPredictions } from '../shared/head/predict-head.ts';
 import { decide } from '../shared/head/unknown.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
@@ -72,12 +73,13 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       const uncalibrated = predictHead({ ...head, temperature: 1 }, set.embeddings, examples.length);
       const calibration = calibrationReport(probabilities, set.labelIndex, k);
       const out = resolve(options.out);
+      const ood = head.ood ? oodScores(head, set.embeddings, examples.length) : undefined;
       let unknown = 0;
       let acceptedRight = 0;
       const misclassified: EvaluationReport['misclassified'] = [];
       examples.forEach((example, i) => {
         const ranked = rankPredictions(head, probabilities.subarray(i * k, (i + 1) * k));
-        const decision = decide(head, ranked, undefined, manifest.backgroundLabel);
+        const decision = decide(head, ranked, undefined, manifest.backgroundLabel, ood?.[i]);
         if (decision.label === null) unknown++;
         else if (decision.label === example.file.label) acceptedRight++;
         if (ranked[0].label !== example.file.label) {

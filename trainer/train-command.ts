@@ -19,6 +19,7 @@ import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore, type OpenStore } from './model-store.ts';
+import { formatSuspects, listFolderSuspects, type FolderSuspect } from './suspect-listing.ts';
 import { startTfBackend } from './tf-backend.ts';
 import { startWebp } from './webp-codec.ts';
 
@@ -57,6 +58,8 @@ export interface TrainCommandResult {
   transfer: TransferSummary | null;
   head: Head;
   published: HeadManifest | null;
+  /** Photos whose label the model confidently contradicts (out-of-fold), most suspect first. */
+  suspects: FolderSuspect[];
 }
 
 async function chooseBackbone(options: TrainCommandOptions, store: () => Promise<OpenStore>): Promise<BackboneSource> {
@@ -166,11 +169,14 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       let calibration: CalibrationSummary | null = null;
       let transfer: TransferSummary | null = null;
       if (metrics) {
-        ({ head, summary: calibration } = calibrateHead(head, valSet));
+        ({ head, summary: calibration } = calibrateHead(head, valSet, { rows: trainingSet.embeddings, labelIndex: trainingSet.labelIndex }));
         options.log(formatCalibration(calibration));
         transfer = measureTransfer(train, val, labels, metrics.accuracy, source.name, options.seed);
         options.log(formatTransfer(transfer));
       }
+
+      const suspects = listFolderSuspects(examples, labels, options.seed);
+      options.log(formatSuspects(suspects));
 
       let published: HeadManifest | null = null;
       if (options.publish) {
@@ -203,7 +209,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         );
         options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
       }
-      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published };
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published, suspects };
     } finally {
       model.dispose();
     }

@@ -14,7 +14,9 @@ import {
 } from '../shared/examples/embedding-codec.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
+import type { StoredSuspect } from '../shared/training/suspect-step.ts';
 import type { ExampleStore, StoredEmbeddings, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
+import { D1SuspectStore } from './suspect-store.ts';
 
 /** What the HTTP API shows of an example (never the embeddings). */
 export interface ExampleInfo {
@@ -188,6 +190,11 @@ export class D1ExampleStore implements ExampleStore {
   async listIndex(): Promise<{ id: string; label: string; backboneId: string }[]> {
     const { results } = await this.db.prepare('SELECT id, label, backbone_id FROM examples ORDER BY id').all<{ id: string; label: string; backbone_id: string }>();
     return results.map((r) => ({ id: r.id, label: r.label, backboneId: r.backbone_id }));
+  }
+
+  /** Records the training run's suspect labels (workers/suspect-store.ts). */
+  async setSuspects(runId: string, suspects: StoredSuspect[]): Promise<void> {
+    await new D1SuspectStore(this.db).replace(runId, suspects);
   }
 
   async readOriginal(id: string): Promise<Uint8Array | null> {

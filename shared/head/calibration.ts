@@ -136,4 +136,6 @@ export interface CalibrationSummary {
   /** Per-label thresholds (by label), chosen at each label's best F1 on validation. */
   thresholds: Record<string, number>;
   reliability: ReliabilityBin[];
+  /** The out-of-distribution score's rank and threshold (the `quantile` of held-out in-domain scores). */
+  ood?: { rank: number; threshold: number; quantile: number };
 }

@@ -1,10 +1,11 @@
 /**
- * The head's binary format, versions 1 and 2. Self-describing, little-endian, 4-byte aligned:
+ * The head's binary format, versions 1, 2 and 3. Self-describing, little-endian, 4-byte aligned:
  *
  *   offset  size  field
  *   0       4     magic "EHHD"
- *   4       2     u16 format version (1 or 2)
- *   6       2     u16 v1: reserved, 0; v2: flags (bit 0: per-label thresholds present; other bits 0)
+ *   4       2     u16 format version (1, 2 or 3)
+ *   6       2     u16 v1: reserved, 0; v2/v3: flags (bit 0: per-label thresholds present; bit 1 (v3 only):
+ *                 out-of-distribution statistics present; other bits 0)
  *   8       4     u32 embeddingSize d
  *   12      4     u32 label count k
  *   16      4     u32 byte length L of the labels JSON
@@ -18,10 +19,17 @@
  *   ...     4ik   f32 weights, row-major [i][k] with i = h if h > 0 else d
  *   ...     4k    f32 bias
  *   ...     4k    v2 with flag bit 0: f32 thresholds, each in [0, 1]
+ *   ...     4     v3 (flag bit 1): u32 OOD rank r >= 1
+ *   ...     8     v3: f32 residual variance (> 0), f32 OOD threshold (> 0)
+ *   ...     4r    v3: f32 inverse variances (> 0)
+ *   ...     4rd   v3: f32 basis, row-major [r][d]
+ *   ...     4kd   v3: f32 class means, row-major [k][d]
+ *   ...     4kr   v3: f32 projected class means, row-major [k][r]
  *   ...     4     u32 CRC-32 (IEEE) of every preceding byte
  *
  * A head with neither a hidden layer nor thresholds is written as version 1, so plain linear heads keep
- * the exact bytes (and content hashes) they had before version 2 existed; version-1 blobs still decode.
+ * the exact bytes (and content hashes) they had before version 2 existed; a head without OOD statistics is
+ * written as version 1 or 2 as before, one with them as version 3. Every older version still decodes.
  *
  * Decoding is strict (canonical JSON, zero padding, exact length, checksum), so every blob that decodes
  * re-encodes to the very same bytes, and a content hash of the blob identifies the head.
@@ -34,8 +42,9 @@ export { sha256Hex } from '../hash.ts';
 /** "EHHD" */
 const MAGIC = [0x45, 0x48, 0x48, 0x44];
 /** The newest version this build writes and reads (it reads every version from 1 up). */
-export const HEAD_FORMAT_VERSION = 2;
+export const HEAD_FORMAT_VERSION = 3;
 const FLAG_THRESHOLDS = 1;
+const FLAG_OOD = 2;
 const HEADER_BYTES = 32;
 const CHECKSUM_BYTES = 4;
 
@@ -50,14 +59,15 @@ export function encodeHead(head: Head): Uint8Array {
   const d = head.embeddingSize;
   const k = head.labels.length;
   const h = head.hidden?.size ?? 0;
-  const flags = head.thresholds ? FLAG_THRESHOLDS : 0;
+  const flags = (head.thresholds ? FLAG_THRESHOLDS : 0) | (head.ood ? FLAG_OOD : 0);
+  const r = head.ood?.rank ?? 0;
   const labelBytes = new TextEncoder().encode(JSON.stringify(head.labels));
   const labelsEnd = HEADER_BYTES + align4(labelBytes.length);
-  const total = labelsEnd + 4 * floatCount(d, k, h, flags) + CHECKSUM_BYTES;
+  const total = labelsEnd + 4 * floatCount(d, k, h, flags, r) + CHECKSUM_BYTES;
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
-  view.setUint16(4, h === 0 && flags === 0 ? 1 : 2, true);
+  view.setUint16(4, flags & FLAG_OOD ? 3 : h === 0 && flags === 0 ? 1 : 2, true);
   view.setUint16(6, flags, true);
   view.setUint32(8, d, true);
   view.setUint32(12, k, true);
@@ -73,18 +83,29 @@ export function encodeHead(head: Head): Uint8Array {
   for (const array of arrays) {
     for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i], true);
   }
+  if (head.ood) {
+    const ood = head.ood;
+    view.setUint32(offset, ood.rank, true);
+    view.setFloat32(offset + 4, ood.residualVariance, true);
+    view.setFloat32(offset + 8, ood.threshold, true);
+    offset += 12;
+    for (const array of [ood.inverseVariance, ood.basis, ood.classMeans, ood.projectedMeans]) {
+      for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i], true);
+    }
+  }
   view.setUint32(offset, crc32(bytes, 0, offset), true);
   return bytes;
 }
 
 /** Number of f32 values after the labels for these dimensions and flags. */
-function floatCount(d: number, k: number, h: number, flags: number): number {
+function floatCount(d: number, k: number, h: number, flags: number, r = 0): number {
   const inputs = h > 0 ? h : d;
-  return 2 * d + (h > 0 ? d * h + h : 0) + inputs * k + k + (flags & FLAG_THRESHOLDS ? k : 0);
+  const ood = flags & FLAG_OOD ? 3 + r + r * d + k * d + k * r : 0;
+  return 2 * d + (h > 0 ? d * h + h : 0) + inputs * k + k + (flags & FLAG_THRESHOLDS ? k : 0) + ood;
 }
 
 /**
- * Parses a version-1 or version-2 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
+ * Parses a version-1, -2 or -3 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
  * @param bytes the whole blob, as read from KV/R2/disk
  * @throws InvalidModelError on a wrong magic or unsupported version, truncation or trailing bytes, a checksum
  *   mismatch, malformed or duplicate labels, NaN/infinite values, or a non-positive temperature or feature scale
@@ -109,12 +130,19 @@ export function decodeHead(bytes: Uint8Array): Head {
   if (version === 2 && ((flags & ~FLAG_THRESHOLDS) !== 0 || (h === 0 && flags === 0))) {
     throw new InvalidModelError('head blob (version 2) has unknown flags, or neither a hidden layer nor thresholds (that is version 1)');
   }
+  if (version === 3 && ((flags & ~(FLAG_THRESHOLDS | FLAG_OOD)) !== 0 || !(flags & FLAG_OOD))) {
+    throw new InvalidModelError('head blob (version 3) has unknown flags, or no out-of-distribution statistics (that is version 1 or 2)');
+  }
   const d = view.getUint32(8, true);
   const k = view.getUint32(12, true);
   const labelLength = view.getUint32(16, true);
   const labelsEnd = HEADER_BYTES + align4(labelLength);
+  // The OOD rank sits right after the version-2 part; read it (when in bounds) to size the rest.
+  const rankAt = labelsEnd + 4 * floatCount(d, k, h, flags & FLAG_THRESHOLDS);
+  const r = flags & FLAG_OOD && rankAt + 4 <= bytes.length ? view.getUint32(rankAt, true) : 0;
+  if (flags & FLAG_OOD && r === 0) throw new InvalidModelError('head blob out-of-distribution rank is 0 or missing; it is truncated or corrupt');
   // Plain doubles: exact for any u32 inputs, so a corrupt header cannot overflow into a plausible size.
-  const expected = labelsEnd + 4 * floatCount(d, k, h, flags) + CHECKSUM_BYTES;
+  const expected = labelsEnd + 4 * floatCount(d, k, h, flags, r) + CHECKSUM_BYTES;
   if (bytes.length !== expected) {
     throw new InvalidModelError(
       `head blob is ${bytes.length} bytes but its header (${d} dims, ${k} labels) implies ${expected}; it is truncated or corrupt`,
@@ -151,6 +179,19 @@ export function decodeHead(bytes: Uint8Array): Head {
   };
   if (hidden) head.hidden = hidden;
   if (flags & FLAG_THRESHOLDS) head.thresholds = readFloats(k);
+  if (flags & FLAG_OOD) {
+    offset += 4;
+    const [residualVariance, threshold] = readFloats(2);
+    head.ood = {
+      rank: r,
+      residualVariance,
+      threshold,
+      inverseVariance: readFloats(r),
+      basis: readFloats(r * d),
+      classMeans: readFloats(k * d),
+      projectedMeans: readFloats(k * r),
+    };
+  }
   checkHead(head);
   return head;
 }
@@ -202,6 +243,21 @@ function checkHead(head: Head): void {
   ];
   if (head.hidden) lengths.push(['hidden.weights', head.hidden.weights, d * h], ['hidden.bias', head.hidden.bias, h]);
   if (head.thresholds) lengths.push(['thresholds', head.thresholds, k]);
+  const ood = head.ood;
+  if (ood) {
+    const r = ood.rank;
+    if (!(Number.isInteger(r) && r >= 1 && r <= d)) throw new InvalidModelError(`head ood.rank must be an integer in [1, ${d}], got ${r}`);
+    if (!(ood.residualVariance > 0 && Number.isFinite(ood.residualVariance)) || !(ood.threshold > 0 && Number.isFinite(ood.threshold))) {
+      throw new InvalidModelError('head ood.residualVariance and ood.threshold must be finite and > 0');
+    }
+    if (ood.inverseVariance?.some((v) => !(v > 0))) throw new InvalidModelError('head ood.inverseVariance values must be > 0');
+    lengths.push(
+      ['ood.inverseVariance', ood.inverseVariance, r],
+      ['ood.basis', ood.basis, r * d],
+      ['ood.classMeans', ood.classMeans, k * d],
+      ['ood.projectedMeans', ood.projectedMeans, k * r],
+    );
+  }
   for (const [name, array, length] of lengths) {
     if (!(array instanceof Float32Array) || array.length !== length) {
       throw new InvalidModelError(`head ${name} must be a Float32Array of length ${length}, got ${array?.length}`);

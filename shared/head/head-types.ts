@@ -29,6 +29,29 @@ export interface Head {
    * (calibrated) score is below thresholds[c] is answered as "unknown". 0 accepts everything.
    */
   thresholds?: Float32Array;
+  /** Optional out-of-distribution statistics (format version 3; `ood.ts`): absent on older heads, which then have no OOD check. */
+  ood?: OodStats;
+}
+
+/**
+ * Class-conditional Mahalanobis statistics in the standardised space (see `ood.ts`): r = rank, d = embeddingSize,
+ * k = labels.length.
+ */
+export interface OodStats {
+  /** r >= 1 */
+  rank: number;
+  /** Variance of each direction outside the stored basis (sigma2 > 0). */
+  residualVariance: number;
+  /** Scores above this are answered "out_of_distribution" (> 0; +Infinity never stored). */
+  threshold: number;
+  /** [r] 1 / shrunk within-class variance along each basis vector. */
+  inverseVariance: Float32Array;
+  /** Row-major [r][d], orthonormal rows. */
+  basis: Float32Array;
+  /** Row-major [k][d] class means of the standardised training embeddings. */
+  classMeans: Float32Array;
+  /** Row-major [k][r] basis . classMeans[c]. */
+  projectedMeans: Float32Array;
 }
 
 /** One fully connected ReLU layer between the standardised embedding and the softmax layer. */

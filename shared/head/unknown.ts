@@ -54,24 +54,43 @@ function f1(truePositives: number, kept: number, support: number): number {
   return truePositives > 0 ? (2 * truePositives) / (kept + support) : 0;
 }
 
-/** The classify answer's top-level decision. */
+/** How far the photo's embedding lies from the training classes (`ood.ts`), and the head's limit. */
+export interface OodReading {
+  score: number;
+  threshold: number;
+}
+
+/** The classify answer's top-level decision; `ood` is present when the head has OOD statistics. */
 export type Decision =
-  | { label: string; score: number; threshold: number }
-  | { label: null; score: number; threshold: number; reason: 'below_threshold' | 'background'; candidate: string };
+  | { label: string; score: number; threshold: number; ood?: OodReading }
+  | {
+      label: null;
+      score: number;
+      threshold: number;
+      reason: 'below_threshold' | 'background' | 'out_of_distribution';
+      candidate: string;
+      ood?: OodReading;
+    };
 
 /**
- * Decides between the top prediction and "unknown".
+ * Decides between the top prediction and "unknown". The OOD check comes first: a photo far from everything the
+ * head was trained on is unknown however confident the softmax is (softmax scores only compare the known labels).
  * @param ranked all predictions, best first (`rankPredictions`)
  * @param minScore overrides the head's per-label threshold for this request, in [0, 1]
  * @param backgroundLabel a label that means "none of the others": when it wins, the answer is null
+ * @param oodScore the photo's OOD score (`oodScores`); ignored when the head has no OOD statistics
  */
-export function decide(head: Head, ranked: Prediction[], minScore?: number, backgroundLabel?: string | null): Decision {
+export function decide(head: Head, ranked: Prediction[], minScore?: number, backgroundLabel?: string | null, oodScore?: number): Decision {
   const top = ranked[0];
   const c = head.labels.indexOf(top.label);
   const threshold = minScore ?? head.thresholds?.[c] ?? 0;
-  if (backgroundLabel && top.label === backgroundLabel) {
-    return { label: null, score: top.score, threshold, reason: 'background', candidate: top.label };
+  const ood = head.ood && oodScore !== undefined ? { ood: { score: oodScore, threshold: head.ood.threshold } } : {};
+  if (ood.ood && ood.ood.score > ood.ood.threshold) {
+    return { label: null, score: top.score, threshold, reason: 'out_of_distribution', candidate: top.label, ...ood };
   }
-  if (top.score < threshold) return { label: null, score: top.score, threshold, reason: 'below_threshold', candidate: top.label };
-  return { label: top.label, score: top.score, threshold };
+  if (backgroundLabel && top.label === backgroundLabel) {
+    return { label: null, score: top.score, threshold, reason: 'background', candidate: top.label, ...ood };
+  }
+  if (top.score < threshold) return { label: null, score: top.score, threshold, reason: 'below_threshold', candidate: top.label, ...ood };
+  return { label: top.label, score: top.score, threshold, ...ood };
 }

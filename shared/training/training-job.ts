@@ -22,6 +22,7 @@ import { getCurrentHeadPointer, loadHead, publishHead, type CalibrationSummary }
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
+import { findStoredSuspects, guardWithoutSuspects, heldBackReason, holdoutSuspectMask, type StoredSuspect } from './suspect-step.ts';
 
 /**
  * Stored examples with the embeddings of both views kept 8-bit as stored: example i (ids[i], labels[i]) has its
@@ -52,6 +53,8 @@ export interface ExampleStore {
   changeState(backboneId: string): Promise<{ version: number; stale: number; legacy: number }>;
   /** Converts a bounded batch of examples still stored in an older format (same values); returns how many. */
   compactLegacy(): Promise<number>;
+  /** Replaces the recorded suspect labels with this run's (`suspect-step.ts`); optional for stores that keep none. */
+  setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
 }
 
 export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed';
@@ -296,7 +299,13 @@ async function trainAndDecide(
   }
 
   // 4. Stable holdout, then fit with a warm start from the serving head.
-  const { train, holdout } = splitStored(await deps.examples.embeddedExamples(backboneId, index.length), (id) => isHoldout(id, options.holdoutPercent));
+  const stored = await deps.examples.embeddedExamples(backboneId, index.length);
+  // Suspect labels: recorded for review, and the guard also judges without the holdout's suspects (step 5).
+  const suspects = findStoredSuspects(stored, labels, options.seed, options.maxEvaluations);
+  await deps.examples.setSuspects?.(run.id, suspects);
+  const heldOutSuspect = holdoutSuspectMask(stored.ids, suspects, (id) => isHoldout(id, options.holdoutPercent));
+  run.details.suspects = { count: suspects.length, inHoldout: heldOutSuspect.filter(Boolean).length };
+  const { train, holdout } = splitStored(stored, (id) => isHoldout(id, options.holdoutPercent));
   run.examplesTrain = train.labels.length;
   run.examplesHoldout = holdout.labels.length;
   const trainedLabels = new Set(train.labels);
@@ -344,6 +353,9 @@ async function trainAndDecide(
       metrics: knowsAll ? evaluateHead(serving.head, holdoutSet(holdout, holdoutLabels)) : null,
     };
     run.details.guard = { ...outcome, ...decision };
+    const clean = guardWithoutSuspects(servingCorrect, candidateCorrect, heldOutSuspect, options.alpha);
+    if (clean) run.details.guardWithoutSuspects = clean;
+    if (decision.promote && clean && !clean.promote) return finish('kept', heldBackReason(serving.manifest.version, clean));
     if (!decision.promote) {
       return finish(
         'kept',
@@ -368,7 +380,8 @@ async function trainAndDecide(
   let published = fit.head;
   let calibration: CalibrationSummary | undefined;
   if (missing.length === 0) {
-    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels)));
+    const rows = trainingSet(train, labels);
+    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels), { rows: rows.embeddings, labelIndex: rows.labelIndex }));
     run.details.calibration = { temperature: calibration.temperature, eceBefore: calibration.eceBefore, eceAfter: calibration.eceAfter, thresholds: calibration.thresholds };
   } else {
     run.details.calibration = { skipped: `no holdout examples of ${missing.join(', ')}` };

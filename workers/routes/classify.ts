@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { embedImage } from '../../shared/embed-image.ts';
 import { BadRequestError, TooLargeError } from '../../shared/errors.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
+import { oodScores } from '../../shared/head/ood.ts';
 import { decide } from '../../shared/head/unknown.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -47,7 +48,8 @@ export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) 
   const headStart = Date.now();
   const probabilities = predictHead(serving.head, embedding, 1);
   const ranked = rankPredictions(serving.head, probabilities);
-  const decision = decide(serving.head, ranked, minScore, serving.headManifest.backgroundLabel);
+  const oodScore = serving.head.ood ? oodScores(serving.head, embedding, 1)[0] : undefined;
+  const decision = decide(serving.head, ranked, minScore, serving.headManifest.backgroundLabel, oodScore);
   const done = Date.now();
   return c.json({
     ...decision,

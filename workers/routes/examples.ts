@@ -8,6 +8,7 @@ import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { D1ExampleStore } from '../example-store.ts';
+import { D1SuspectStore } from '../suspect-store.ts';
 import { readUpload } from '../request-body.ts';
 import { startWebp } from '../webp-codec.ts';
 
@@ -25,6 +26,12 @@ function pageLimit(raw: string | undefined): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > MAX_PAGE) throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE}`, 'invalid_limit');
   return value;
+}
+
+function suspectOnly(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new BadRequestError(`suspect must be true or false, got ${JSON.stringify(raw)}`, 'invalid_suspect');
 }
 
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
@@ -67,11 +74,15 @@ export const exampleRoutes = new Hono<AppEnv>()
   })
   .get('/v1/examples', async (c) => {
     const label = c.req.query('label');
-    const result = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).list({
+    const options = {
       label: label === undefined ? undefined : validateLabel(label),
       cursor: c.req.query('cursor') || undefined,
       limit: pageLimit(c.req.query('limit')),
-    });
+    };
+    // ?suspect=true: only the examples the latest training run flagged, most suspect first.
+    const result = suspectOnly(c.req.query('suspect'))
+      ? await new D1SuspectStore(c.env.DB).list(options)
+      : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).list(options);
     return c.json(result);
   })
   .get('/v1/examples/:id', async (c) => {
