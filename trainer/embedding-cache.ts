@@ -9,10 +9,11 @@ import { PROJECT_ROOT } from './model-store.ts';
 
 /**
  * Which image-to-input recipe made the cached embeddings. Bumped when the pixels a backbone sees change (2: JPEGs
- * resized as Y/Cb/Cr planes and colour-converted at the model's size; 3: that resize in the float32 wasm kernel),
+ * resized as Y/Cb/Cr planes and colour-converted at the model's size; 3: that resize in the float32 wasm kernel; 4: PNGs
+ * box-downscaled while streaming),
  * so a cache never mixes two recipes.
  */
-const INPUT_RECIPE = 'input-v3';
+const INPUT_RECIPE = 'input-v4';
 
 /** Where the CLI keeps embeddings unless `--cache-dir` or EDGEHEAD_CACHE_DIR says otherwise. */
 export function embeddingCacheDir(flag: string | undefined): string {
