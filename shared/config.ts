@@ -140,3 +140,20 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     corsOrigins: originList(text('CORS_ORIGINS')),
   };
 }
+
+/**
+ * Limits of the JPEG decoder against hostile files, counted (never timed) where the work happens.
+ * - `maxScans`: libjpeg-turbo's tools and TurboJPEG refuse more than 500 scans; no encoder writes that many
+ *   (libjpeg's progressive script writes 10 for YCbCr, 6 per component otherwise).
+ * - `maxBlockVisitsPerBlock`: Huffman block visits of the decoded scans, per block of the frame. libjpeg's
+ *   progressive script (jpegtran -progressive, cjpeg -progressive) visits each luma block 6 times and each
+ *   chroma block 4 times (at most 6 per block, 5.3 on average for 4:2:0); mozjpeg's scan search picks at most
+ *   a DC scan, two spectral bands and three successive-approximation refinements per component (~6-7). 24 is
+ *   4x the most a real encoder needs, while a scan flood re-visits every block hundreds of times.
+ */
+export interface JpegLimits {
+  maxScans: number;
+  maxBlockVisitsPerBlock: number;
+}
+
+export const DEFAULT_JPEG_LIMITS: JpegLimits = { maxScans: 500, maxBlockVisitsPerBlock: 24 };

@@ -1,3 +1,4 @@
+import { DEFAULT_JPEG_LIMITS, type JpegLimits } from '../../config.ts';
 import { UndecodableImageError, UnsupportedMediaError } from '../../errors.ts';
 import { ACCEPTED_TYPES } from '../image-types.ts';
 import { unsupportedJpegProcess } from '../probe-image.ts';
@@ -30,8 +31,12 @@ interface Component extends ScanComponent {
   /** Integer upsampling factors that remain after the IDCT. */
   upH: number;
   upV: number;
-  /** Progressive only: every block's coefficients, natural order. */
+  /**
+   * Progressive only: every block's coefficients, natural order, `coefStride` per block: 64, or 1 (the DC
+   * alone) when the IDCT is 1x1 and no AC coefficient is ever read.
+   */
   coefs: Int16Array | null;
+  coefStride: number;
   dcPred: number;
   /** Sequential only: the prepared dequantiser for the current scan. */
   scanQuant: Float32Array | null;
@@ -60,9 +65,37 @@ interface Frame {
  * Throws UnsupportedMediaError for arithmetic coding, lossless, hierarchical or 12-bit JPEGs;
  * UndecodableImageError for truncated or corrupt data.
  */
-export function decodeJpeg(bytes: Uint8Array, scale: JpegScale): { data: Uint8Array; width: number; height: number } {
-  const { planes, width, height, transform } = decodeJpegPlanes(bytes, scale);
+export function decodeJpeg(bytes: Uint8Array, scale: JpegScale, options: JpegDecodeOptions = {}): { data: Uint8Array; width: number; height: number } {
+  const { planes, width, height, transform } = decodeJpegPlanes(bytes, scale, options);
   return { data: convertToRgb(planes, width, height, transform), width, height };
+}
+
+/**
+ * The work a decode did, counted, for callers (tests, benchmarks) that assert bounds on it: scans met,
+ * scans decoded, AC scans skipped without Huffman decoding (nothing they hold is needed at this scale),
+ * blocks visited by the decoded progressive scans, and bytes of progressive coefficient buffers allocated.
+ */
+export interface JpegDecodeStats {
+  scans: number;
+  scansDecoded: number;
+  scansSkipped: number;
+  blockVisits: number;
+  coefficientBytes: number;
+}
+
+/** Options of {@link decodeJpegPlanes}. */
+export interface JpegDecodeOptions {
+  compactChroma?: boolean;
+  reuse?: Uint8ClampedArray[];
+  /** Defaults to DEFAULT_JPEG_LIMITS. */
+  limits?: JpegLimits;
+  /** Filled in (counts added) as the decode goes, also when it throws. */
+  stats?: JpegDecodeStats;
+}
+
+/** A fresh {@link JpegDecodeStats} with every count at zero. */
+export function emptyJpegStats(): JpegDecodeStats {
+  return { scans: 0, scansDecoded: 0, scansSkipped: 0, blockVisits: 0, coefficientBytes: 0 };
 }
 
 /** A JPEG decoded to its component planes, before upsampling and colour conversion. */
@@ -83,11 +116,15 @@ export interface JpegPlanes {
  * With `reuse`, planes come from (and are kept in) that array, one per component: they are then only
  * valid until the next decode with the same array. Fresh memory is slow to touch the first time here
  * (page faults, ~3 ms per MB), so a caller that uses the planes at once saves that on every call.
+ * Work is bounded by `options.limits`: more than `maxScans` scans throws UndecodableImageError with code
+ * `too_many_scans`; decoded scans visiting more than `maxBlockVisitsPerBlock` blocks per frame block throw
+ * code `decode_budget_exceeded`, before the scan that would pass the budget is decoded. Progressive AC scans
+ * are skipped unread for components decoded with a 1x1 IDCT (scale 1/8), which keep only their DC.
  * Throws as {@link decodeJpeg}.
  */
-export function decodeJpegPlanes(
-  bytes: Uint8Array, scale: JpegScale, options: { compactChroma?: boolean; reuse?: Uint8ClampedArray[] } = {},
-): JpegPlanes {
+export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: JpegDecodeOptions = {}): JpegPlanes {
+  const limits = options.limits ?? DEFAULT_JPEG_LIMITS;
+  const stats = options.stats ?? emptyJpegStats();
   const quant: (Uint16Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
   const acTables: (HuffmanTable | undefined)[] = [];
@@ -165,10 +202,14 @@ export function decodeJpegPlanes(
       case 0xc0: case 0xc1: case 0xc2: {
         if (frame) throw new UnsupportedMediaError(`JPEG with more than one frame is not supported; ${ACCEPTED_TYPES}`);
         frame = readFrame(bytes, seg, end, marker === 0xc2, scale, options.compactChroma === true, options.reuse);
+        for (const c of frame.components) stats.coefficientBytes += c.coefs ? c.coefs.byteLength : 0;
         break;
       }
       case 0xda: { // SOS
         if (!frame) throw new UndecodableImageError('corrupt JPEG: image data before the frame header');
+        if (++stats.scans > limits.maxScans) {
+          throw new UndecodableImageError(`JPEG has more than ${limits.maxScans} scans; at most ${limits.maxScans} are accepted`, 'too_many_scans');
+        }
         const ns = bytes[seg];
         if (ns < 1 || ns > 4 || seg + 1 + ns * 2 + 3 > end) throw new UndecodableImageError('corrupt JPEG: bad scan header');
         const scanComponents: Component[] = [];
@@ -183,7 +224,7 @@ export function decodeJpegPlanes(
         }
         const p = seg + 1 + ns * 2;
         const ss = bytes[p], se = bytes[p + 1], ah = bytes[p + 2] >> 4, al = bytes[p + 2] & 15;
-        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant);
+        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant, limits, stats);
         continue;
       }
       default:
@@ -244,7 +285,9 @@ function readFrame(
     const blocksPerLineAlloc = mcusPerLine * r.h;
     const blocksPerColumnAlloc = mcusPerColumn * r.v;
     const planeStride = blocksPerLineAlloc * idctSize;
-    const progressiveCoefs = progressive ? new Int16Array(blocksPerLineAlloc * blocksPerColumnAlloc * 64) : null;
+    // A 1x1 IDCT reads the DC alone: the AC coefficients are never stored (their scans are skipped).
+    const coefStride = idctSize === 1 ? 1 : 64;
+    const progressiveCoefs = progressive ? new Int16Array(blocksPerLineAlloc * blocksPerColumnAlloc * coefStride) : null;
     return {
       id: r.id, h: r.h, v: r.v, quantIndex: r.q,
       blocksPerLine: Math.ceil(Math.ceil((width * r.h) / hMax) / 8),
@@ -254,7 +297,7 @@ function readFrame(
       planeStride,
       upH: (out * rh) / idctSize,
       upV: (out * rv) / idctSize,
-      coefs: progressiveCoefs,
+      coefs: progressiveCoefs, coefStride,
       dcPred: 0, scanQuant: null, dcTable: null, acTable: null, seen: false,
     };
   });
@@ -310,7 +353,7 @@ function transformAllBlocks(c: Component, quant: (Uint16Array | undefined)[]): v
   const size = c.idctSize;
   for (let row = 0; row < c.blocksPerColumnAlloc; row++) {
     for (let col = 0; col < c.blocksPerLineAlloc; col++) {
-      idctBlock(coefs, (row * c.blocksPerLineAlloc + col) * 64, q, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
+      idctBlock(coefs, (row * c.blocksPerLineAlloc + col) * c.coefStride, q, c.plane, row * size * c.planeStride + col * size, c.planeStride, size);
     }
   }
 }
@@ -318,14 +361,22 @@ function transformAllBlocks(c: Component, quant: (Uint16Array | undefined)[]): v
 /** Decodes one scan; returns the position of the marker after its entropy-coded data. */
 function decodeScan(
   bytes: Uint8Array, start: number, frame: Frame, comps: Component[], restartInterval: number,
-  ss: number, se: number, ah: number, al: number, quant: (Uint16Array | undefined)[],
+  ss: number, se: number, ah: number, al: number, quant: (Uint16Array | undefined)[], limits: JpegLimits, stats: JpegDecodeStats,
 ): number {
   const progressive = frame.progressive;
   if (progressive) {
     const badDc = ss === 0 && se !== 0;
     const badAc = ss !== 0 && (se < ss || se > 63 || comps.length !== 1);
     if (badDc || badAc || al > 13 || (ah !== 0 && ah !== al + 1)) throw new UndecodableImageError('corrupt JPEG: bad progressive scan parameters');
+    if (ss > 0 && comps[0].coefStride === 1) {
+      // Nothing in this band is ever read: jump over its data (restart markers included) to the next marker.
+      comps[0].seen = true;
+      stats.scansSkipped++;
+      return skipEntropyData(bytes, start);
+    }
+    chargeBlockVisits(frame, comps, limits, stats);
   }
+  stats.scansDecoded++;
   for (const c of comps) {
     c.seen = true;
     c.dcPred = 0;
@@ -422,7 +473,7 @@ function decodeScan(
   }
 
   const visit = (c: Component, row: number, col: number): void => {
-    decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * 64);
+    decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * c.coefStride);
   };
 
   let mcu = 0;
@@ -454,4 +505,40 @@ function decodeScan(
     }
   }
   return reader.endOfScan();
+}
+
+/** Blocks a scan over `comps` visits: every block of a lone component, else every MCU's blocks. */
+function scanBlocks(frame: Frame, comps: Component[]): number {
+  if (comps.length === 1) return comps[0].blocksPerLine * comps[0].blocksPerColumn;
+  return frame.mcusPerLine * frame.mcusPerColumn * comps.reduce((sum, c) => sum + c.h * c.v, 0);
+}
+
+/**
+ * Adds a progressive scan's block visits to the count, refusing it first when the decoded scans would visit
+ * more than `maxBlockVisitsPerBlock` times the frame's blocks (a scan flood: real encoders stay near 6).
+ */
+function chargeBlockVisits(frame: Frame, comps: Component[], limits: JpegLimits, stats: JpegDecodeStats): void {
+  const frameBlocks = frame.components.reduce((sum, c) => sum + c.blocksPerLineAlloc * c.blocksPerColumnAlloc, 0);
+  const budget = limits.maxBlockVisitsPerBlock * frameBlocks;
+  const visits = scanBlocks(frame, comps);
+  if (stats.blockVisits + visits > budget) {
+    throw new UndecodableImageError(
+      `progressive JPEG scans would visit its ${frameBlocks} blocks more than ${limits.maxBlockVisitsPerBlock} times each ` +
+      `(${stats.blockVisits + visits} visits by scan ${stats.scans}); at most ${limits.maxBlockVisitsPerBlock} are accepted`,
+      'decode_budget_exceeded',
+    );
+  }
+  stats.blockVisits += visits;
+}
+
+/** Position of the marker that ends the entropy-coded data starting at `start` (stuffed 0xFF00 and RSTn are data). */
+function skipEntropyData(bytes: Uint8Array, start: number): number {
+  let p = start;
+  for (;;) {
+    const ff = bytes.indexOf(0xff, p);
+    if (ff < 0 || ff + 1 >= bytes.length) return bytes.length;
+    const next = bytes[ff + 1];
+    if (next !== 0 && !(next >= 0xd0 && next <= 0xd7)) return ff;
+    p = ff + 2;
+  }
 }
