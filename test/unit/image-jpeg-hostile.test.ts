@@ -49,7 +49,7 @@ describe('hostile JPEGs', () => {
   });
 
   it('honours limits passed in', () => {
-    const limits = { maxScans: 10, maxBlockVisitsPerBlock: 24 };
+    const limits = { ...DEFAULT_JPEG_LIMITS, maxScans: 10 };
     expect(() => decodeJpegPlanes(scanFloodJpeg(64, 64, 11), 8, { limits })).toThrow(/more than 10 scans/);
     expect(() => decodeJpegPlanes(scanFloodJpeg(64, 64, 10), 8, { limits })).not.toThrow();
   });
@@ -69,10 +69,48 @@ describe('hostile JPEGs', () => {
           expect(error, `cut ${i}/61 at ${scale}/8`).toBeInstanceOf(UndecodableImageError);
           refused++;
         }
-        expect(stats.blockVisits).toBeLessThanOrEqual(8 * (64 * 48 + 2 * 32 * 24));
+        // hot_dog.jpg is 512x384 4:4:4: 64x48 blocks per component; libjpeg's script visits each 4-6 times.
+        expect(stats.blockVisits).toBeLessThanOrEqual(6 * 3 * 64 * 48);
       }
     }
     expect(refused).toBeGreaterThan(120);
+  });
+
+  it('skips every AC band unread at 1/8 and decodes them all at 2/8 and up (a later refinement may read their history)', () => {
+    const scans = [
+      { comps: [0], ss: 0, se: 0, ah: 0, al: 0 },
+      { comps: [0], ss: 1, se: 5, ah: 0, al: 0 },
+      { comps: [0], ss: 6, se: 12, ah: 0, al: 0 },
+      { comps: [0], ss: 13, se: 63, ah: 0, al: 0 },
+    ];
+    const bytes = zeroJpeg({ width: 512, height: 512, sampling: [[1, 1]], progressive: true, scans });
+    const counted = (scale: JpegScale) => {
+      const stats = emptyJpegStats();
+      decodeJpegPlanes(bytes, scale, { stats });
+      return [stats.scansDecoded, stats.scansSkipped];
+    };
+    expect(counted(1)).toEqual([1, 3]);
+    expect(counted(2)).toEqual([4, 0]);
+    expect(counted(3)).toEqual([4, 0]);
+    expect(counted(4)).toEqual([4, 0]);
+    expect(counted(8)).toEqual([4, 0]);
+  });
+
+  it('refuses with 413 a progressive frame whose coefficients at the chosen scale would pass the decode budget, before decoding', () => {
+    // 1000x40000 grey: decoded at 2/8 (its shorter side needs it), 125x5000 blocks of 128 bytes = 80 MB.
+    const scans = [{ comps: [0], ss: 0, se: 0, ah: 0, al: 0 }];
+    const bytes = zeroJpeg({ width: 1000, height: 40000, sampling: [[1, 1]], progressive: true, scans });
+    const stats = emptyJpegStats();
+    let status = 0, code = '';
+    try {
+      decodeJpegPlanes(bytes, 2, { stats });
+    } catch (error) {
+      ({ status, code } = error as { status: number; code: string });
+    }
+    expect([status, code]).toEqual([413, 'decode_budget_exceeded']);
+    expect(stats).toEqual(emptyJpegStats());
+    // At 1/8 the same frame keeps DC only (2 bytes per block) and decodes.
+    expect(decodeJpegPlanes(bytes, 1).width).toBe(125);
   });
 
   it('refuses a sequential frame that claims 7000x7000 over a few bytes of data', () => {

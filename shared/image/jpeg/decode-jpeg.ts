@@ -1,5 +1,5 @@
 import { DEFAULT_JPEG_LIMITS, type JpegLimits } from '../../config.ts';
-import { UndecodableImageError, UnsupportedMediaError } from '../../errors.ts';
+import { TooLargeError, UndecodableImageError, UnsupportedMediaError } from '../../errors.ts';
 import { ACCEPTED_TYPES } from '../image-types.ts';
 import { unsupportedJpegProcess } from '../probe-image.ts';
 import { BitReader, huffmanTableFor, type HuffmanTable } from './huffman.ts';
@@ -37,6 +37,8 @@ interface Component extends ScanComponent {
    */
   coefs: Int16Array | null;
   coefStride: number;
+  /** The last zigzag index an IDCT of `idctSize` reads (its top-left size x size coefficients): 0 at 1x1, 63 at 8x8. */
+  lastNeededZigzag: number;
   dcPred: number;
   /** Sequential only: the prepared dequantiser for the current scan. */
   scanQuant: Float32Array | null;
@@ -201,7 +203,7 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
         break;
       case 0xc0: case 0xc1: case 0xc2: {
         if (frame) throw new UnsupportedMediaError(`JPEG with more than one frame is not supported; ${ACCEPTED_TYPES}`);
-        frame = readFrame(bytes, seg, end, marker === 0xc2, scale, options.compactChroma === true, options.reuse);
+        frame = readFrame(bytes, seg, end, marker === 0xc2, scale, options.compactChroma === true, limits, options.reuse);
         for (const c of frame.components) stats.coefficientBytes += c.coefs ? c.coefs.byteLength : 0;
         break;
       }
@@ -252,7 +254,8 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
 }
 
 function readFrame(
-  bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale, compactChroma: boolean, reuse?: Uint8ClampedArray[],
+  bytes: Uint8Array, seg: number, end: number, progressive: boolean, scale: JpegScale, compactChroma: boolean,
+  limits: JpegLimits, reuse?: Uint8ClampedArray[],
 ): Frame {
   const precision = bytes[seg];
   if (precision !== 8) throw new UnsupportedMediaError(`${precision}-bit JPEG is not supported; ${ACCEPTED_TYPES}`);
@@ -276,6 +279,7 @@ function readFrame(
   const mcusPerLine = Math.ceil(width / (8 * hMax));
   const mcusPerColumn = Math.ceil(height / (8 * vMax));
   const out = scale;
+  let allocated = 0;
   const components = raw.map((r, index): Component => {
     if (hMax % r.h !== 0 || vMax % r.v !== 0) {
       throw new UnsupportedMediaError(`JPEG sampling factors ${raw.map((c) => `${c.h}x${c.v}`).join(',')} are not supported (each must divide the largest); ${ACCEPTED_TYPES}`);
@@ -287,7 +291,16 @@ function readFrame(
     const planeStride = blocksPerLineAlloc * idctSize;
     // A 1x1 IDCT reads the DC alone: the AC coefficients are never stored (their scans are skipped).
     const coefStride = idctSize === 1 ? 1 : 64;
-    const progressiveCoefs = progressive ? new Int16Array(blocksPerLineAlloc * blocksPerColumnAlloc * coefStride) : null;
+    const coefficientBytes = progressive ? blocksPerLineAlloc * blocksPerColumnAlloc * coefStride * 2 : 0;
+    allocated += coefficientBytes;
+    if (allocated > limits.maxCoefficientBytes) {
+      throw new TooLargeError(
+        `progressive JPEG of ${width}x${height} needs ${allocated} bytes of coefficients at ${scale}/8 scale; ` +
+        `the decode budget is ${limits.maxCoefficientBytes} bytes (send a baseline JPEG, or a smaller image)`,
+        'decode_budget_exceeded',
+      );
+    }
+    const progressiveCoefs = progressive ? new Int16Array(coefficientBytes / 2) : null;
     return {
       id: r.id, h: r.h, v: r.v, quantIndex: r.q,
       blocksPerLine: Math.ceil(Math.ceil((width * r.h) / hMax) / 8),
@@ -297,7 +310,7 @@ function readFrame(
       planeStride,
       upH: (out * rh) / idctSize,
       upV: (out * rv) / idctSize,
-      coefs: progressiveCoefs, coefStride,
+      coefs: progressiveCoefs, coefStride, lastNeededZigzag: lastZigzagWithin(idctSize),
       dcPred: 0, scanQuant: null, dcTable: null, acTable: null, seen: false,
     };
   });
@@ -368,7 +381,9 @@ function decodeScan(
     const badDc = ss === 0 && se !== 0;
     const badAc = ss !== 0 && (se < ss || se > 63 || comps.length !== 1);
     if (badDc || badAc || al > 13 || (ah !== 0 && ah !== al + 1)) throw new UndecodableImageError('corrupt JPEG: bad progressive scan parameters');
-    if (ss > 0 && comps[0].coefStride === 1) {
+    // Only at 1x1 can a band be skipped safely: at 2x2..4x4 a later refinement scan over 1..63 (libjpeg's script)
+    // reads the history of the coefficients a skipped band would have set, so every band is decoded there.
+    if (comps[0].lastNeededZigzag === 0 && ss > 0) {
       // Nothing in this band is ever read: jump over its data (restart markers included) to the next marker.
       comps[0].seen = true;
       stats.scansSkipped++;
@@ -505,6 +520,13 @@ function decodeScan(
     }
   }
   return reader.endOfScan();
+}
+
+/** The last zigzag position whose natural (row, column) both fall below `size`. */
+function lastZigzagWithin(size: number): number {
+  let last = 0;
+  for (let k = 0; k < 64; k++) if ((ZIGZAG[k] >> 3) < size && (ZIGZAG[k] & 7) < size) last = k;
+  return last;
 }
 
 /** Blocks a scan over `comps` visits: every block of a lone component, else every MCU's blocks. */
