@@ -1,6 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, ihdr, PNG_SIGNATURE, pngChunk } from '../helpers/png-chunk-writer.ts';
+import { scanFloodJpeg, zeroJpeg } from '../helpers/hostile-jpeg.ts';
 import { losslessWebpHeader, vp8xWebp } from '../helpers/webp-headers.ts';
 import { post, publishTrainedHead } from './helpers.ts';
 
@@ -65,5 +66,40 @@ describe('POST /v1/classify with hostile PNG and WebP files', () => {
     const { status, body } = await classify(vp8xWebp(64, 64, losslessWebpHeader(7000, 7000)), 'image/webp');
     expect(status).toBe(422);
     expect(body.error?.code).toBe('undecodable_image');
+  });
+});
+
+describe('POST /v1/classify with hostile JPEG files', () => {
+  beforeAll(async () => {
+    await publishTrainedHead();
+  });
+
+  it('answers 422 too_many_scans for the 2,647-scan all-zero 7000x7000 progressive flood', async () => {
+    const { status, body } = await classify(scanFloodJpeg(), 'image/jpeg');
+    expect(status).toBe(422);
+    expect(body.error?.code).toBe('too_many_scans');
+  });
+
+  it('classifies a 400-scan 7000x7000 progressive file (decoded at 1/8 from its DC scan alone)', async () => {
+    const { status, body } = await classify(scanFloodJpeg(7000, 7000, 400), 'image/jpeg');
+    expect(status).toBe(200);
+    expect(body.predictions?.length).toBeGreaterThan(0);
+  });
+
+  it('answers 422 for a baseline header that claims 7000x7000 over a few bytes of data', async () => {
+    const small = zeroJpeg({ width: 16, height: 16, sampling: [[1, 1]], progressive: false, scans: [{ comps: [0], ss: 0, se: 63, ah: 0, al: 0 }] });
+    const lying = small.slice();
+    const sof = lying.findIndex((b, i) => b === 0xff && lying[i + 1] === 0xc0);
+    lying.set([7000 >> 8, 7000 & 255, 7000 >> 8, 7000 & 255], sof + 5);
+    const { status, body } = await classify(lying, 'image/jpeg');
+    expect(status).toBe(422);
+    expect(body.error?.code).toBe('undecodable_image');
+  });
+
+  it('answers 413 decode_budget_exceeded for a 1000x40000 progressive frame (80 MB of coefficients at 2/8)', async () => {
+    const scans = [{ comps: [0], ss: 0, se: 0, ah: 0, al: 0 }];
+    const { status, body } = await classify(zeroJpeg({ width: 1000, height: 40000, sampling: [[1, 1]], progressive: true, scans }), 'image/jpeg');
+    expect(status).toBe(413);
+    expect(body.error?.code).toBe('decode_budget_exceeded');
   });
 });
