@@ -16,20 +16,10 @@ import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
 import type { ExampleStore, StoredEmbeddings, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
+import type { ExampleInfo } from './example-info.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
-/** What the HTTP API shows of an example (never the embeddings). */
-export interface ExampleInfo {
-  id: string;
-  label: string;
-  contentType: string;
-  bytes: number;
-  width: number;
-  height: number;
-  backboneId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ExampleInfo } from './example-info.ts';
 
 interface ExampleRow {
   id: string;

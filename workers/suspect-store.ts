@@ -1,7 +1,7 @@
 /** Suspect labels over D1 (the `suspects` table, migration 0003): written by the training job, listed by the API. */
 import { BadRequestError } from '../shared/errors.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
-import type { ExampleInfo } from './example-store.ts';
+import type { ExampleInfo } from './example-info.ts';
 
 /** An example listed by `GET /v1/examples?suspect=true`. */
 export interface SuspectExample extends ExampleInfo {
