@@ -63,7 +63,8 @@ const labelText = (label: string, attrs: string) => `<text ${attrs}>${esc(short(
 
 /** Reliability diagram: per-bin accuracy bars against the diagonal, with the bin counts (bars and numbers) underneath. */
 function reliabilitySvg(bins: ReliabilityBin[]): string {
-  const size = 300, pad = 36, barsTop = pad + size + 56, barsHeight = 40;
+  // pad leaves room on the left for the tick values and the turned axis title side by side.
+  const size = 300, pad = 48, barsTop = pad + size + 56, barsHeight = 40;
   const x = (v: number) => pad + v * size;
   const y = (v: number) => pad + (1 - v) * size;
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
@@ -107,10 +108,10 @@ function perClassSvg(perClass: ClassMetrics[]): string {
       series
         .map(([key, cls], s) => {
           const v = m[key] as number;
-          const x0 = pad + i * group + s * barW;
+          const x0 = pad + i * group + (group - barW * 3) / 2 + s * barW;
           return `<rect class="${cls}" x="${x0}" y="${20 + (1 - v) * height}" width="${barW - 2}" height="${(v * height).toFixed(1)}"><title>${esc(m.label)} ${key} ${num(v)}</title></rect>`;
         })
-        .join('') + labelText(m.label, `x="${pad + i * group + (barW * 3) / 2}" y="${height + 36}" text-anchor="middle"`),
+        .join('') + labelText(m.label, `x="${pad + i * group + group / 2}" y="${height + 36}" text-anchor="middle"`),
     )
     .join('\n');
   const grid = [0, 0.5, 1].map((t) => `<line x1="${pad}" x2="${width - 10}" y1="${20 + (1 - t) * height}" y2="${20 + (1 - t) * height}" class="grid"/><text x="${pad - 6}" y="${24 + (1 - t) * height}" text-anchor="end">${t}</text>`).join('');
@@ -193,7 +194,7 @@ ${warnings}
 <div class="card"><b>${err(r.ece)}</b><span>ECE (cross-fitted; ${err(r.eceUncalibrated)} at T = 1)</span></div>
 <div class="card"><b>${pct(r.unknown.rate)}</b><span>answered "unknown"${r.unknown.acceptedAccuracy === null ? '' : `; ${pct(r.unknown.acceptedAccuracy)} right of the rest`}</span></div>
 </div>
-${source(`Accuracy, balanced accuracy, macro F1: ${r.sources.accuracy}. Unknown: ${r.sources.unknown}. ECE: see Reliability.`)}
+${source(`Accuracy, balanced accuracy, macro F1: ${r.sources.accuracy}. Unknown: ${r.sources.unknown}. ECE: see Reliability`)}
 <h2>Reliability</h2>
 <div class="row">${reliabilitySvg(r.reliability)}
 <div class="note"><p>Blue bars: accuracy of the photos whose top score falls in each bin. Red boxes: the gap to the dashed
