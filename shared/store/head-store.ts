@@ -36,7 +36,8 @@ export interface CalibrationSummary {
   thresholds: Record<string, number>;
   reliability: ReliabilityBin[];
   /** The out-of-distribution score's rank and threshold (the `quantile` of held-out in-domain scores). */
-  ood?: { rank: number; threshold: number; quantile: number };
+  /** crossFitted: the threshold came from the training rows (the held-out set lacked a label). */
+  ood?: { rank: number; threshold: number; quantile: number; crossFitted?: boolean };
 }
 
 export interface TransferSummary {

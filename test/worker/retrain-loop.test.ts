@@ -77,6 +77,13 @@ describe('the retraining loop over HTTP: examples in, cron fine-tunes, /v1/class
     const v2 = third.publishedVersion!;
     const model = await json(await call('GET', '/v1/model', { admin: false }));
     expect(model.head).toMatchObject({ version: v2, labels: ['ants', 'bees', 'cats'] });
+    // Every cron head gets per-label thresholds and an OOD check, also when the holdout drew no example of the
+    // new label (then the OOD threshold is cross-fitted on the training rows and the run names the label).
+    const thirdCalibration = third.details.calibration as { ood: { threshold: number; crossFitted?: boolean } | null; noHoldoutExamples?: string[] };
+    expect(Object.keys(model.head.calibration.thresholds).sort()).toEqual(['ants', 'bees', 'cats']);
+    expect(thirdCalibration.ood!.threshold).toBeGreaterThan(0);
+    expect(model.head.calibration.ood).toEqual(thirdCalibration.ood);
+    expect(Boolean(thirdCalibration.ood!.crossFitted)).toBe(thirdCalibration.noHoldoutExamples !== undefined);
     const unseenCats = cats.slice(12);
     const catHits = (await Promise.all(unseenCats.map(classify))).filter((r) => r.label === 'cats' && r.head === v2).length;
     expect(catHits).toBeGreaterThanOrEqual(unseenCats.length - 1);
