@@ -1,13 +1,14 @@
 /** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrationReport } from '../shared/head/calibration.ts';
 import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
+import { crossFitCalibration } from '../shared/head/cross-fit-calibration.ts';
 import { oodScores } from '../shared/head/ood.ts';
-import { predictHead, rankPredictions } from '../shared/head/predict-head.ts';
+import { headLogits, predictHead, rankPredictions } from '../shared/head/predict-head.ts';
 import { decide } from '../shared/head/unknown.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer, loadHead } from '../shared/store/head-store.ts';
@@ -71,7 +72,11 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       const k = head.labels.length;
       const probabilities = predictHead(head, set.embeddings, examples.length);
       const uncalibrated = predictHead({ ...head, temperature: 1 }, set.embeddings, examples.length);
-      const calibration = calibrationReport(probabilities, set.labelIndex, k);
+      // The served temperature was fitted on the training run's held-out photos, which may be these very photos:
+      // its ECE here is in-sample. The headline ECE is cross-fitted (each photo scored by a temperature fitted
+      // on the other fold), so no photo is scored by a temperature that saw it.
+      const crossFit = examples.length >= CALIBRATION_FOLDS ? crossFitCalibration(headLogits(head, set.embeddings, examples.length), set.labelIndex, k, CALIBRATION_FOLDS) : null;
+      const calibration = calibrationReport(crossFit?.probabilities ?? probabilities, set.labelIndex, k);
       const out = resolve(options.out);
       const ood = head.ood ? oodScores(head, set.embeddings, examples.length) : undefined;
       let unknown = 0;
@@ -83,10 +88,12 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
         if (decision.label === null) unknown++;
         else if (decision.label === example.file.label) acceptedRight++;
         if (ranked[0].label !== example.file.label) {
-          misclassified.push({ name: example.file.name, href: relative(out, example.file.path), label: example.file.label, predicted: ranked[0].label, score: ranked[0].score });
+          misclassified.push({ name: example.file.name, href: example.file.path, label: example.file.label, predicted: ranked[0].label, score: ranked[0].score });
         }
       });
       misclassified.sort((a, b) => b.score - a.score);
+      await mkdir(out, { recursive: true });
+      await copyMisclassified(misclassified, out);
       const now = options.now ?? new Date();
       const warnings = manifest.transfer?.warning ? [manifest.transfer.warning] : [];
       const report: EvaluationReport = {
@@ -101,7 +108,14 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
         macroF1: metrics.macroF1,
         logLoss: metrics.logLoss,
         ece: calibration.ece,
+        eceServed: calibrationReport(probabilities, set.labelIndex, k).ece,
         eceUncalibrated: calibrationReport(uncalibrated, set.labelIndex, k).ece,
+        calibrationFolds: (crossFit?.folds ?? []).map((f) => ({
+          temperature: f.temperature,
+          fittedOn: f.fittedOn.map((i) => examples[i].file.name),
+          scoredOn: f.scoredOn.map((i) => examples[i].file.name),
+        })),
+        sources: describeSources(split, examples.length, crossFit !== null),
         perClass: metrics.perClass,
         confusion: metrics.confusion,
         reliability: calibration.bins,
@@ -109,7 +123,6 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
         misclassified,
         warnings,
       };
-      await mkdir(out, { recursive: true });
       const jsonPath = join(out, 'report.json');
       const htmlPath = join(out, 'report.html');
       await writeAtomically(jsonPath, JSON.stringify(report, null, 2) + '\n');
@@ -124,6 +137,35 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
   }
 }
 
+const CALIBRATION_FOLDS = 2;
+
+/** Which photos each figure of the report comes from (shown under each figure and kept in report.json). */
+function describeSources(split: 'val' | 'all', n: number, crossFitted: boolean): EvaluationReport['sources'] {
+  const photos = `${split === 'val' ? "the folder's val split" : 'every photo of the folder'} (${n} photos)`;
+  const scored = `${photos}, scored by the served head with its own temperature and thresholds`;
+  return {
+    accuracy: scored,
+    perLabel: scored,
+    confusion: scored,
+    unknown: `${photos}, with the served head's per-label thresholds and out-of-distribution threshold (when it has one)`,
+    misclassified: `${photos}, top answer of the served head differs from the folder label`,
+    calibration: crossFitted
+      ? `${photos}, cross-fitted in ${CALIBRATION_FOLDS} folds stratified by label: each photo is scored by a temperature fitted on the other fold only, never on itself (the served temperature was fitted on the training run's held-out photos, which may be these photos, so its ECE here is in-sample)`
+      : `${photos}, too few to cross-fit: scored with the served temperature, which may have been fitted on these photos`,
+  };
+}
+
+/** Copies the misclassified photos beside the report (photos/...) and points the links there, so the report folder can be moved or shared as a whole. */
+async function copyMisclassified(misclassified: EvaluationReport['misclassified'], out: string): Promise<void> {
+  const dir = join(out, 'photos');
+  await mkdir(dir, { recursive: true });
+  for (const [i, m] of misclassified.entries()) {
+    const file = `${String(i).padStart(4, '0')}-${m.name.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+    await copyFile(m.href, join(dir, file));
+    m.href = `photos/${encodeURIComponent(file)}`;
+  }
+}
+
 async function writeAtomically(path: string, text: string): Promise<void> {
   const partial = `${path}.${process.pid}.partial`;
   await writeFile(partial, text);
@@ -135,7 +177,7 @@ export function formatEvaluation(r: EvaluationReport, paths: { htmlPath: string;
   const lines = [
     `head ${r.head.version} on ${r.data} (${r.split === 'val' ? 'val split' : 'all photos'}, ${r.n} photos)`,
     `accuracy ${r.accuracy.toFixed(4)}  balanced ${r.balancedAccuracy.toFixed(4)}  macro F1 ${r.macroF1.toFixed(4)}`,
-    `ECE ${r.ece.toFixed(4)} (at temperature 1: ${r.eceUncalibrated.toFixed(4)}); temperature ${r.head.temperature.toFixed(3)}`,
+    `ECE ${r.ece.toFixed(4)} cross-fitted (temperature fitted on the other fold of these photos); served temperature ${r.head.temperature.toFixed(3)}: ${r.eceServed.toFixed(4)} in-sample, at temperature 1: ${r.eceUncalibrated.toFixed(4)}`,
     `unknown ${r.unknown.count}/${r.n}${r.unknown.acceptedAccuracy === null ? '' : `; accuracy of the rest ${r.unknown.acceptedAccuracy.toFixed(4)}`}`,
     `misclassified ${r.misclassified.length}`,
     ...r.warnings.map((w) => `WARNING: ${w}`),

@@ -5,7 +5,7 @@ import type { ClassMetrics } from '../shared/head/metrics.ts';
 export interface Misclassified {
   /** Path relative to the data folder. */
   name: string;
-  /** Link to the photo, relative to the report's folder. */
+  /** Relative link to the copy of the photo in the report folder (photos/...), so the folder can be moved. */
   href: string;
   label: string;
   predicted: string;
@@ -24,9 +24,19 @@ export interface EvaluationReport {
   balancedAccuracy: number;
   macroF1: number;
   logLoss: number;
-  /** ECE of the served (calibrated) scores, and at temperature 1. */
+  /**
+   * ECE of calibrated scores, cross-fitted: each photo scored by a temperature fitted on the other fold of
+   * these photos (calibrationFolds), never on itself. The reliability diagram shows the same scores.
+   */
   ece: number;
+  /** ECE with the served temperature; in-sample when these photos are the ones it was fitted on. */
+  eceServed: number;
+  /** ECE at temperature 1. */
   eceUncalibrated: number;
+  /** The cross-fitting folds: photo names (relative to the data folder) each temperature was fitted on and scored. */
+  calibrationFolds: { temperature: number; fittedOn: string[]; scoredOn: string[] }[];
+  /** Which photos each figure comes from, in words. */
+  sources: { accuracy: string; perLabel: string; confusion: string; unknown: string; misclassified: string; calibration: string };
   perClass: ClassMetrics[];
   /** confusion[true][predicted], in head.labels order. */
   confusion: number[][];
@@ -39,11 +49,22 @@ export interface EvaluationReport {
 
 const esc = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const num = (x: number) => x.toFixed(3);
+/** Scores, precision, recall, F1: two decimals are all a reader can use. */
+const num = (x: number) => x.toFixed(2);
+/** Calibration errors are small: three decimals. */
+const err = (x: number) => x.toFixed(3);
+/** Temperatures range from 0.02 to 50: three significant digits. */
+const sig = (x: number) => String(Number(x.toPrecision(3)));
+/** Longest label shown in a chart (the full label is in the tooltip); about 7 px a character at 12 px. */
+const MAX_LABEL = 20;
+const CHAR_PX = 7;
+const short = (label: string) => (label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label);
+const labelText = (label: string, attrs: string) => `<text ${attrs}>${esc(short(label))}<title>${esc(label)}</title></text>`;
 
-/** Reliability diagram: per-bin accuracy bars against the diagonal, with the bin counts underneath. */
+/** Reliability diagram: per-bin accuracy bars against the diagonal, with the bin counts (bars and numbers) underneath. */
 function reliabilitySvg(bins: ReliabilityBin[]): string {
-  const size = 300, pad = 36, histogram = 60;
+  // pad leaves room on the left for the tick values and the turned axis title side by side.
+  const size = 300, pad = 48, barsTop = pad + size + 56, barsHeight = 40;
   const x = (v: number) => pad + v * size;
   const y = (v: number) => pad + (1 - v) * size;
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
@@ -55,25 +76,31 @@ function reliabilitySvg(bins: ReliabilityBin[]): string {
       const top = Math.max(b.accuracy, b.confidence), bottom = Math.min(b.accuracy, b.confidence);
       parts.push(`<rect class="gap" x="${x(b.lower) + 1}" y="${y(top)}" width="${w - 2}" height="${((top - bottom) * size).toFixed(1)}"/>`);
     }
-    const h = (b.count / maxCount) * (histogram - 10);
-    parts.push(`<rect class="count" x="${x(b.lower) + 1}" y="${pad + size + 30 + histogram - 10 - h}" width="${w - 2}" height="${h.toFixed(1)}"><title>${b.count} photos</title></rect>`);
+    const h = (b.count / maxCount) * barsHeight;
+    parts.push(`<rect class="count" x="${x(b.lower) + 1}" y="${barsTop + barsHeight - h}" width="${w - 2}" height="${h.toFixed(1)}"><title>${b.count} photos</title></rect>`);
+    // The count above its bar; the space for it is reserved above the tallest bar.
+    if (b.count > 0) parts.push(`<text class="countlabel" x="${x(b.lower) + w / 2}" y="${barsTop + barsHeight - h - 3}" text-anchor="middle">${b.count}</text>`);
   }
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => `<text x="${x(t)}" y="${pad + size + 16}" text-anchor="middle">${t}</text><text x="${pad - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`)
     .join('');
-  return `<svg class="chart" role="img" aria-label="reliability diagram" viewBox="0 0 ${size + 2 * pad + 20} ${size + pad + 40 + histogram}" width="${size + 2 * pad + 20}">
+  const height = barsTop + barsHeight + 6;
+  return `<svg class="chart" role="img" aria-label="reliability diagram" viewBox="0 0 ${size + 2 * pad + 20} ${height}" width="${size + 2 * pad + 20}">
 <rect x="${pad}" y="${pad}" width="${size}" height="${size}" class="frame"/>
 ${parts.join('\n')}
 <line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" class="diagonal"/>
 ${ticks}
-<text x="${pad + size / 2}" y="${pad + size + 30}" text-anchor="middle" class="axis">confidence (top score)</text>
+<text x="${pad + size / 2}" y="${pad + size + 32}" text-anchor="middle" class="axis">confidence (top score)</text>
 <text x="10" y="${pad + size / 2}" transform="rotate(-90 10 ${pad + size / 2})" text-anchor="middle" class="axis">accuracy</text>
+<text x="12" y="${barsTop + barsHeight / 2}" transform="rotate(-90 12 ${barsTop + barsHeight / 2})" text-anchor="middle" class="axis">photos</text>
 </svg>`;
 }
 
 /** Grouped bars of precision, recall and F1 per label. */
 function perClassSvg(perClass: ClassMetrics[]): string {
-  const barW = 16, group = barW * 3 + 24, pad = 40, height = 200;
+  const longest = Math.max(...perClass.map((m) => short(m.label).length));
+  // Each group is at least as wide as its label, so neighbouring labels never touch.
+  const barW = 16, group = Math.max(barW * 3 + 24, longest * CHAR_PX + 12), pad = 40, height = 200;
   const width = pad + perClass.length * group + 20;
   const series: [keyof ClassMetrics, string][] = [['precision', 'p'], ['recall', 'r'], ['f1', 'f']];
   const bars = perClass
@@ -81,10 +108,10 @@ function perClassSvg(perClass: ClassMetrics[]): string {
       series
         .map(([key, cls], s) => {
           const v = m[key] as number;
-          const x0 = pad + i * group + s * barW;
+          const x0 = pad + i * group + (group - barW * 3) / 2 + s * barW;
           return `<rect class="${cls}" x="${x0}" y="${20 + (1 - v) * height}" width="${barW - 2}" height="${(v * height).toFixed(1)}"><title>${esc(m.label)} ${key} ${num(v)}</title></rect>`;
         })
-        .join('') + `<text x="${pad + i * group + (barW * 3) / 2}" y="${height + 36}" text-anchor="middle">${esc(m.label)}</text>`,
+        .join('') + labelText(m.label, `x="${pad + i * group + group / 2}" y="${height + 36}" text-anchor="middle"`),
     )
     .join('\n');
   const grid = [0, 0.5, 1].map((t) => `<line x1="${pad}" x2="${width - 10}" y1="${20 + (1 - t) * height}" y2="${20 + (1 - t) * height}" class="grid"/><text x="${pad - 6}" y="${24 + (1 - t) * height}" text-anchor="end">${t}</text>`).join('');
@@ -94,7 +121,11 @@ function perClassSvg(perClass: ClassMetrics[]): string {
 
 /** Confusion matrix as a heat map, rows = true label, columns = predicted. */
 function confusionSvg(labels: string[], confusion: number[][]): string {
-  const cell = 56, left = 20 + Math.min(160, 8 * Math.max(...labels.map((l) => l.length))), top = 70;
+  const cell = 56;
+  const longest = CHAR_PX * Math.max(...labels.map((l) => short(l).length));
+  // Column labels wider than a cell are turned 45 degrees (parallel lines 40 px apart, clear of each other).
+  const turned = longest > cell - 6;
+  const left = 24 + longest, top = turned ? 36 + Math.ceil(longest * Math.SQRT1_2) : 56;
   const k = labels.length;
   const cells: string[] = [];
   confusion.forEach((row, t) => {
@@ -107,13 +138,20 @@ function confusionSvg(labels: string[], confusion: number[][]): string {
     });
   });
   const heads = labels
-    .map((l, i) => `<text x="${left + i * cell + cell / 2}" y="${top - 8}" text-anchor="middle">${esc(l)}</text><text x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${esc(l)}</text>`)
+    .map((l, i) => {
+      const cx = left + i * cell + cell / 2;
+      const column = turned ? labelText(l, `transform="translate(${cx} ${top - 8}) rotate(-45)" text-anchor="start"`) : labelText(l, `x="${cx}" y="${top - 8}" text-anchor="middle"`);
+      return column + labelText(l, `x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end"`);
+    })
     .join('');
-  const w = left + k * cell + 20, h = top + k * cell + 20;
+  const w = left + k * cell + (turned ? Math.ceil(longest * Math.SQRT1_2) : 0) + 20, h = top + k * cell + 20;
   return `<svg class="chart" role="img" aria-label="confusion matrix" viewBox="0 0 ${w} ${h}" width="${w}">
-<text x="${left + (k * cell) / 2}" y="20" text-anchor="middle" class="axis">predicted</text>
-<text x="8" y="${top - 30}" class="axis">true</text>${heads}${cells.join('')}</svg>`;
+<text x="${left + (k * cell) / 2}" y="16" text-anchor="middle" class="axis">predicted</text>
+<text x="4" y="${top - 8}" class="axis">true</text>${heads}${cells.join('')}</svg>`;
 }
+
+/** The line under a figure naming the photos it comes from. */
+const source = (text: string) => `<p class="source">Photos: ${esc(text)}.</p>`;
 
 /** Renders the report. Photo links are relative to where the HTML is written. */
 export function renderReportHtml(r: EvaluationReport): string {
@@ -139,7 +177,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bott
 table{border-collapse:collapse}td,th{padding:4px 12px;text-align:right;border-bottom:1px solid #eef1f5}td:first-child,th:first-child{text-align:left}
 svg text{font-size:12px;fill:#1d2330}svg .axis{fill:#5b6577}.frame{fill:#fafbfc;stroke:#c8cfda}
 .acc{fill:#3b7dd8}.gap{fill:#e0474c;fill-opacity:.25;stroke:#e0474c;stroke-width:1.5}.note{max-width:440px}.count{fill:#9aa4b4}.diagonal{stroke:#1d2330;stroke-dasharray:4 3}
-.grid{stroke:#e3e7ee}.p,.key.p{fill:#3b7dd8;background:#3b7dd8}.r,.key.r{fill:#2ea37a;background:#2ea37a}.f,.key.f{fill:#e39a2d;background:#e39a2d}
+.grid{stroke:#e3e7ee}.source{color:#5b6577;font-size:13px;margin:8px 0 0}svg text.countlabel{font-size:10px;fill:#5b6577}.p,.key.p{fill:#3b7dd8;background:#3b7dd8}.r,.key.r{fill:#2ea37a;background:#2ea37a}.f,.key.f{fill:#e39a2d;background:#e39a2d}
 .key{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-1px}.legend{margin:0;color:#5b6577}
 .hit{fill:#2b6cc4}.miss{fill:#d9434a}svg text.light{fill:#fff;font-weight:600}
 .photos{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:12px}
@@ -153,22 +191,28 @@ ${warnings}
 <div class="card"><b>${pct(r.accuracy)}</b><span>accuracy</span></div>
 <div class="card"><b>${pct(r.balancedAccuracy)}</b><span>balanced accuracy</span></div>
 <div class="card"><b>${num(r.macroF1)}</b><span>macro F1</span></div>
-<div class="card"><b>${num(r.ece)}</b><span>ECE (calibrated; ${num(r.eceUncalibrated)} at T = 1)</span></div>
+<div class="card"><b>${err(r.ece)}</b><span>ECE (cross-fitted; ${err(r.eceUncalibrated)} at T = 1)</span></div>
 <div class="card"><b>${pct(r.unknown.rate)}</b><span>answered "unknown"${r.unknown.acceptedAccuracy === null ? '' : `; ${pct(r.unknown.acceptedAccuracy)} right of the rest`}</span></div>
 </div>
+${source(`Accuracy, balanced accuracy, macro F1: ${r.sources.accuracy}. Unknown: ${r.sources.unknown}. ECE: see Reliability`)}
 <h2>Reliability</h2>
 <div class="row">${reliabilitySvg(r.reliability)}
 <div class="note"><p>Blue bars: accuracy of the photos whose top score falls in each bin. Red boxes: the gap to the dashed
 diagonal, where a calibrated head's bars end (of the photos it scores at 0.8, about 80% are right). Grey: photos per bin.</p>
-<p>Expected calibration error (ECE) is the photo-weighted mean gap: <b>${num(r.ece)}</b> with the fitted temperature
-${num(r.head.temperature)}, ${num(r.eceUncalibrated)} without it.</p></div></div>
+<p>Expected calibration error (ECE) is the photo-weighted mean gap: <b>${err(r.ece)}</b> with temperatures fitted on the
+other fold (${r.calibrationFolds.map((f) => sig(f.temperature)).join(' and ') || 'none'}), ${err(r.eceServed)} with the served
+temperature ${sig(r.head.temperature)} (in-sample if these photos are the ones it was fitted on), ${err(r.eceUncalibrated)} at temperature 1.</p></div></div>
+${source(r.sources.calibration)}
 <h2>Per label</h2>
 <div class="row"><table><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>photos</th></tr></thead><tbody>${rows}</tbody></table>
 ${perClassSvg(r.perClass)}</div>
+${source(r.sources.perLabel)}
 <h2>Confusion matrix</h2>
 <div class="row">${confusionSvg(r.head.labels, r.confusion)}
 <p class="note">Rows: the true label; columns: what the head answered. Blue: right, red: wrong; the darker, the larger the share of the row.</p></div>
+${source(r.sources.confusion)}
 <h2>Misclassified photos (${r.misclassified.length})</h2>
+${source(r.sources.misclassified)}
 <div class="photos">${misses}</div>
 </body></html>
 `;

@@ -136,6 +136,9 @@ export interface CalibrationSummary {
   /** Per-label thresholds (by label), chosen at each label's best F1 on validation. */
   thresholds: Record<string, number>;
   reliability: ReliabilityBin[];
-  /** The out-of-distribution score's rank and threshold (the `quantile` of held-out in-domain scores). */
-  ood?: { rank: number; threshold: number; quantile: number };
+  /**
+   * The out-of-distribution score's rank and threshold (the `quantile` of held-out in-domain scores); crossFitted:
+   * the threshold came from the training rows (the held-out set lacked a label).
+   */
+  ood?: { rank: number; threshold: number; quantile: number; crossFitted?: boolean };
 }

@@ -18,7 +18,7 @@ import { predictHead } from '../head/predict-head.ts';
 import { DEFAULT_TOLERANCE, trainHead, type QuantisedTrainingSet, type TrainingSet } from '../head/train-head.ts';
 import { dequantiseRowInto, firstQuantisedRows, type QuantisedRows } from '../examples/embedding-codec.ts';
 import { getCurrentBackboneId } from '../store/backbone-store.ts';
-import { getCurrentHeadPointer, loadHead, publishHead, type CalibrationSummary } from '../store/head-store.ts';
+import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
@@ -376,16 +376,19 @@ async function trainAndDecide(
   }
   // Calibrate on the holdout as `edgehead train` does on its validation split: the temperature keeps every
   // argmax, so the guard's comparison above still holds; the thresholds give classify its "unknown" answer.
+  // A label without holdout examples keeps threshold 0, and the OOD threshold is then cross-fitted on the
+  // training rows, so every head gets its OOD check.
   const missing = labels.filter((l) => !holdout.labels.includes(l));
-  let published = fit.head;
-  let calibration: CalibrationSummary | undefined;
-  if (missing.length === 0) {
-    const rows = trainingSet(train, labels);
-    ({ head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels), { rows: rows.embeddings, labelIndex: rows.labelIndex }));
-    run.details.calibration = { temperature: calibration.temperature, eceBefore: calibration.eceBefore, eceAfter: calibration.eceAfter, thresholds: calibration.thresholds };
-  } else {
-    run.details.calibration = { skipped: `no holdout examples of ${missing.join(', ')}` };
-  }
+  const rows = trainingSet(train, labels);
+  const { head: published, summary: calibration } = calibrateHead(fit.head, holdoutSet(holdout, labels), { rows: rows.embeddings, labelIndex: rows.labelIndex, rowsPerExample: 2 });
+  run.details.calibration = {
+    temperature: calibration.temperature,
+    eceBefore: calibration.eceBefore,
+    eceAfter: calibration.eceAfter,
+    thresholds: calibration.thresholds,
+    ood: calibration.ood ?? null,
+    ...(missing.length > 0 ? { noHoldoutExamples: missing } : {}),
+  };
   const manifest = await publishHead(
     deps.kv,
     published,

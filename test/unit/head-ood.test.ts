@@ -110,4 +110,34 @@ describe('out-of-distribution score', () => {
     expect(rocAuc([1, 2], [3, 4])).toBe(1);
     expect(rocAuc([1, 3], [2, 4])).toBe(0.75);
   });
+  it('cross-fits the OOD threshold on the training rows when the held-out set lacks a label (the cron with a new label)', () => {
+    const { train, val } = fixture();
+    // Val without label c, as a retraining holdout that drew no example of a new label.
+    const keep = Array.from(val.labelIndex.keys()).filter((i) => val.labelIndex[i] !== 2);
+    const partial: TrainingSet = { ...val, embeddings: Float32Array.from(keep.flatMap((i) => Array.from(val.embeddings.subarray(i * D, (i + 1) * D)))), labelIndex: Int32Array.from(keep, (i) => val.labelIndex[i]) };
+    const { head: crossFitted, summary: crossSummary } = calibrateHead(calibrated, partial, { rows: train.embeddings, labelIndex: train.labelIndex });
+    expect(crossSummary.ood?.crossFitted).toBe(true);
+    expect(crossFitted.thresholds![2]).toBe(0);
+    const threshold = crossFitted.ood!.threshold;
+    // Near the threshold a full held-out set gives, and it still separates.
+    expect(threshold / calibrated.ood!.threshold).toBeGreaterThan(0.7);
+    expect(threshold / calibrated.ood!.threshold).toBeLessThan(1.5);
+    const inDomain = oodScores(crossFitted, test.embeddings, test.labelIndex.length);
+    const outside = oodScores(crossFitted, far, far.length / D);
+    expect(outside.filter((s) => s > threshold).length / outside.length).toBeGreaterThanOrEqual(0.9);
+    expect(inDomain.filter((s) => s > threshold).length / inDomain.length).toBeLessThanOrEqual(0.05);
+    // Two rows per example (plain + flipped view, as the cron keeps them): both views stay in one fold.
+    const doubled = new Float32Array(2 * train.embeddings.length);
+    for (let i = 0; i < train.labelIndex.length; i++) {
+      doubled.set(train.embeddings.subarray(i * D, (i + 1) * D), 2 * i * D);
+      doubled.set(train.embeddings.subarray(i * D, (i + 1) * D), (2 * i + 1) * D);
+    }
+    const labelsTwice = Int32Array.from({ length: 2 * train.labelIndex.length }, (_, r) => train.labelIndex[r >> 1]);
+    const twice = calibrateHead(calibrated, partial, { rows: doubled, labelIndex: labelsTwice, rowsPerExample: 2 });
+    expect(twice.head.ood!.threshold / threshold).toBeGreaterThan(0.8);
+    expect(twice.head.ood!.threshold / threshold).toBeLessThan(1.25);
+    // Too few examples of a label to leave a fold out: no OOD check rather than a wrong one.
+    const tiny: TrainingSet = { ...train, embeddings: train.embeddings.subarray(0, 241 * D), labelIndex: train.labelIndex.subarray(0, 241) }; // one example of c
+    expect(calibrateHead(calibrated, partial, { rows: tiny.embeddings, labelIndex: tiny.labelIndex }).head.ood).toBeUndefined();
+  });
 });

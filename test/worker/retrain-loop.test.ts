@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../shared/hash.ts';
+import { isHoldout } from '../../shared/training/holdout.ts';
 import { fixture, fixtureNames } from './fixtures.ts';
 import { importTinyBackbone } from './helpers.ts';
 import { call, classify, ingest, json, runCron, runs, serving } from './retrain-helpers.ts';
@@ -62,22 +64,40 @@ describe('the retraining loop over HTTP: examples in, cron fine-tunes, /v1/class
     expect(noop.reason).toContain('no new');
     expect(await serving()).toBe(v1);
 
+    // A third label whose photos all fall outside the holdout (default 20%): the new head must still get its
+    // thresholds and OOD check. 13 of the 16 cat fixtures do.
+    const trainCats: string[] = [];
+    for (const name of cats) if (!isHoldout(await sha256Hex(fixture(name)), 20)) trainCats.push(name);
+    expect(trainCats.length).toBeGreaterThanOrEqual(12);
     // A third label with too few examples is refused by the minimum, and the reason says so.
-    await ingest(cats.slice(0, 5), 'cats');
+    await ingest(trainCats.slice(0, 5), 'cats');
     const tooFew = await runCron();
     expect(tooFew).toMatchObject({ status: 'kept', publishedVersion: null });
     expect(tooFew.reason).toContain('"cats" has 5');
     expect(await serving()).toBe(v1);
 
     // Enough cats: the next run warm-starts from v1, adds the class and is published.
-    await ingest(cats.slice(5, 12), 'cats');
+    await ingest(trainCats.slice(5, 12), 'cats');
     const third = await runCron();
     expect(third.status, third.reason ?? '').toBe('published');
     expect((third.details.training as { warmStart: string }).warmStart).toBe(v1);
     const v2 = third.publishedVersion!;
     const model = await json(await call('GET', '/v1/model', { admin: false }));
     expect(model.head).toMatchObject({ version: v2, labels: ['ants', 'bees', 'cats'] });
-    const unseenCats = cats.slice(12);
+    // Every cron head gets per-label thresholds and an OOD check, also when the holdout has no example of the
+    // new label: the OOD threshold is then cross-fitted on the training rows and the run names the label.
+    const thirdCalibration = third.details.calibration as { ood: { threshold: number; crossFitted?: boolean } | null; noHoldoutExamples?: string[] };
+    expect(Object.keys(model.head.calibration.thresholds).sort()).toEqual(['ants', 'bees', 'cats']);
+    expect(thirdCalibration.ood!.threshold).toBeGreaterThan(0);
+    expect(model.head.calibration.ood).toEqual(thirdCalibration.ood);
+    expect(thirdCalibration.ood!.crossFitted).toBe(true);
+    expect(thirdCalibration.noHoldoutExamples).toEqual(['cats']);
+    expect(model.head.calibration.thresholds.cats).toBe(0);
+    // Classify answers carry that check (the head stores the threshold as float32).
+    const checked = await json(await call('POST', '/v1/classify', { body: fixture(fixtureNames('hymenoptera/val/')[0]), headers: { 'content-type': 'image/jpeg' }, admin: false }));
+    expect(checked.ood.threshold).toBeCloseTo(thirdCalibration.ood!.threshold, 4);
+    expect(checked.ood.score).toBeGreaterThan(0);
+    const unseenCats = cats.filter((name) => !trainCats.slice(0, 12).includes(name));
     const catHits = (await Promise.all(unseenCats.map(classify))).filter((r) => r.label === 'cats' && r.head === v2).length;
     expect(catHits).toBeGreaterThanOrEqual(unseenCats.length - 1);
 
