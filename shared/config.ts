@@ -157,7 +157,8 @@ export interface JpegLimits {
   /**
    * Progressive coefficient buffers, bytes: 2 per block at 1/8 scale (DC only), 128 per block otherwise. The
    * scale is chosen from the shorter side, so only a very elongated progressive image or a 4:4:4 one near 3 MP
-   * decoded at 2/8..4/8 comes near it; a 4:2:0 1600x1200 photo at 2/8 needs 5.8 MB.
+   * decoded at 2/8..4/8 comes near it; a 4:2:0 1600x1200 photo at 2/8 needs 5.8 MB. The service passes its
+   * MAX_DECODE_BYTES here (decode-image.ts).
    */
   maxCoefficientBytes: number;
 }

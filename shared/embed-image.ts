@@ -34,14 +34,14 @@ export interface EmbedTiming {
 export function embedImage(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
   clock: () => number = () => Date.now(),
 ): { embedding: Float32Array; timing: EmbedTiming } {
   const { spec } = backbone;
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
   // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, height: target.height, width: target.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, height: target.height, width: target.width, reuse: planeScratch });
   const t1 = clock();
   const input = modelInputFrom(image, target, { out: inputBuffer(target.height * target.width * 3) });
   const t2 = clock();
@@ -59,11 +59,11 @@ export function embedImage(
 export function embedImageViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, height: size.height, width: size.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, height: size.height, width: size.width, reuse: planeScratch });
   const length = size.height * size.width * 3;
   const input = inputBuffer(length * 2);
   modelInputFrom(image, size, { out: input.subarray(0, length) });
@@ -83,12 +83,12 @@ export function embedImageViews(
 export function embedAugmentedViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
   views: readonly AugmentedView[],
 ): Float32Array[] {
   const { spec } = backbone;
   const side = Math.max(spec.inputHeight, spec.inputWidth);
-  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, minSide: Math.ceil(side / 0.65) });
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, minSide: Math.ceil(side / 0.65) });
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   return views.map((view) => backbone.embed(toModelInput(augmentedView(image, view), target), 1));
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG } from '../config.ts';
+import { DEFAULT_CONFIG, DEFAULT_JPEG_LIMITS, type JpegLimits } from '../config.ts';
 import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
 import type { RgbImage } from './image-types.ts';
@@ -16,6 +16,12 @@ export interface DecodeOptions {
   minSide?: number;
   /** refuse a WebP whose frame exceeds this many pixels (libwebp decodes at full size only); DEFAULT_CONFIG.maxWebpPixels when absent */
   maxWebpPixels?: number;
+  /** the per-request decode budget in bytes (MAX_DECODE_BYTES): caps a progressive JPEG's coefficient buffers; DEFAULT_CONFIG.maxDecodeBytes when absent */
+  maxDecodeBytes?: number;
+}
+
+function jpegLimits(maxDecodeBytes: number | undefined): JpegLimits {
+  return { ...DEFAULT_JPEG_LIMITS, maxCoefficientBytes: maxDecodeBytes ?? DEFAULT_CONFIG.maxDecodeBytes };
 }
 
 /**
@@ -67,7 +73,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
     return { ...decodeWebp(bytes), channels: 3 };
   }
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
-  const decoded = decodeJpeg(bytes, scale);
+  const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes) });
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
 }
 
@@ -83,15 +89,15 @@ export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; so
  * Throws as {@link decodeImage}.
  */
 export function decodeForModel(
-  bytes: Uint8Array, options: { maxPixels: number; maxWebpPixels?: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+  bytes: Uint8Array, options: { maxPixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
 ): ModelImage {
   const minSide = Math.max(options.height, options.width);
   const info = probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
-    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, minSide }) };
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
-  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse });
+  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes) });
   const source = { jpeg, orientation: info.orientation };
   if (planarInputSupported(source, options)) return { kind: 'planar', source };
   const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);
