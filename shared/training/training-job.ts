@@ -18,7 +18,8 @@ import { predictHead } from '../head/predict-head.ts';
 import { DEFAULT_TOLERANCE, trainHead, type QuantisedTrainingSet, type TrainingSet } from '../head/train-head.ts';
 import { dequantiseRowInto, firstQuantisedRows, type QuantisedRows } from '../examples/embedding-codec.ts';
 import { getCurrentBackboneId } from '../store/backbone-store.ts';
-import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
+import { majorityBaseline, transferWarning } from '../head/transfer.ts';
+import { getCurrentHeadPointer, loadHead, publishHead, type TransferSummary } from '../store/head-store.ts';
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
@@ -335,6 +336,9 @@ async function trainAndDecide(
   const candidateCorrect = holdoutCount ? correctness(fit.head, holdout) : [];
   const candidateMetrics: HeadMetrics | null = holdoutCount ? evaluateHead(fit.head, holdoutSet(holdout, labels)) : null;
   run.details.candidate = { accuracy: accuracyOf(candidateCorrect), metrics: candidateMetrics };
+  // The CLI's negative-transfer check on the holdout (no colour-histogram baseline here: the job keeps no pixels).
+  const transfer = holdoutCount ? transferOnHoldout(accuracyOf(candidateCorrect)!, train.labels, holdout.labels, backboneId) : undefined;
+  if (transfer) run.details.transfer = transfer;
   let decision: GuardDecision | null = null;
   if (comparable) {
     if (holdoutCount === 0) return finish('kept', 'the holdout is empty, so the candidate cannot be compared with the serving head');
@@ -392,7 +396,7 @@ async function trainAndDecide(
   const manifest = await publishHead(
     deps.kv,
     published,
-    { backboneId, metrics: candidateMetrics, calibration, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
+    { backboneId, metrics: candidateMetrics, calibration, transfer, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
     deps.now(),
   );
   run.publishedVersion = manifest.version;
@@ -402,4 +406,11 @@ async function trainAndDecide(
       ? `candidate is not worse than ${serving.manifest.version} beyond what the holdout resolves (${(run.details.guard as { servingOnly: number }).servingOnly} lost, ${(run.details.guard as { candidateOnly: number }).candidateOnly} gained, p = ${decision!.pValue.toPrecision(3)})`
       : `serving head ${serving.manifest.version} is on backbone ${serving.manifest.backboneId}; this is the first head on ${backboneId}`;
   return finish('published', why);
+}
+
+function transferOnHoldout(accuracy: number, trainLabels: string[], holdoutLabels: string[], backboneId: string): TransferSummary {
+  const index = new Map<string, number>();
+  const codes = (labels: string[]) => labels.map((l) => index.get(l) ?? index.set(l, index.size).get(l)!);
+  const majority = majorityBaseline(codes(trainLabels), codes(holdoutLabels));
+  return { accuracy, majorityBaseline: majority, colourHistogramBaseline: null, warning: transferWarning(accuracy, majority, null, backboneId) };
 }

@@ -54,6 +54,14 @@ describe('the retraining loop over HTTP: examples in, cron fine-tunes, /v1/class
     expect(calibration.temperature).toBeGreaterThan(0);
     expect(Object.keys(calibration.thresholds).sort()).toEqual(['ants', 'bees']);
     expect(first.details.calibration).toMatchObject({ temperature: calibration.temperature, thresholds: calibration.thresholds });
+    // The CLI's negative-transfer check, on the holdout: the head's accuracy against always answering the majority label.
+    const transfer = firstModel.head.transfer;
+    expect(transfer).toEqual(first.details.transfer);
+    expect(transfer.accuracy).toBe((first.details.candidate as { accuracy: number }).accuracy);
+    expect(transfer.majorityBaseline).toBeGreaterThan(0);
+    expect(transfer.majorityBaseline).toBeLessThan(transfer.accuracy);
+    expect(transfer.colourHistogramBaseline).toBeNull();
+    expect(firstModel.warnings).toEqual(transfer.warning ? [transfer.warning] : []);
     const decided = await json(await call('POST', '/v1/classify', { body: fixture(val[0]), headers: { 'content-type': 'image/jpeg' }, admin: false }));
     expect(typeof decided.threshold).toBe('number');
     expect(decided.threshold).toBe(calibration.thresholds[decided.label ?? decided.candidate]);
