@@ -25,6 +25,12 @@ export interface ServiceConfig {
   trainHoldoutPercent: number;
   /** retraining: examples re-embedded onto a new backbone per run at most (TRAIN_REEMBED_BATCH) */
   trainReembedBatch: number;
+  /**
+   * retraining: lease lifetime in seconds (TRAIN_LEASE_SECONDS). A run renews it at every awaited step, so a run
+   * whose process died (workerd killed) blocks the next one for at most this long; the longest stretch without
+   * an await (the head fit, bounded by TRAIN_MAX_EVALUATIONS) takes seconds.
+   */
+  trainLeaseSeconds: number;
   /** whether the RATE_LIMITER binding is consulted (RATE_LIMIT = "on" | "off"; off for local load tests) */
   rateLimitEnabled: boolean;
   /** Retry-After of a 429 in seconds: the period of the RATE_LIMITER binding, 10 or 60 (RATE_LIMIT_PERIOD) */
@@ -76,6 +82,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   trainMaxEvaluations: 150,
   trainHoldoutPercent: 20,
   trainReembedBatch: 32,
+  trainLeaseSeconds: 90,
   rateLimitEnabled: true,
   rateLimitPeriodSeconds: 60,
   corsOrigins: [],
@@ -135,6 +142,7 @@ export function parseServiceConfig(vars: Partial<Record<string, unknown>>): Serv
     trainMaxEvaluations: positiveInteger(text('TRAIN_MAX_EVALUATIONS'), 'TRAIN_MAX_EVALUATIONS', DEFAULT_CONFIG.trainMaxEvaluations),
     trainHoldoutPercent: Math.min(90, positiveInteger(text('TRAIN_HOLDOUT_PERCENT'), 'TRAIN_HOLDOUT_PERCENT', DEFAULT_CONFIG.trainHoldoutPercent)),
     trainReembedBatch: positiveInteger(text('TRAIN_REEMBED_BATCH'), 'TRAIN_REEMBED_BATCH', DEFAULT_CONFIG.trainReembedBatch),
+    trainLeaseSeconds: positiveInteger(text('TRAIN_LEASE_SECONDS'), 'TRAIN_LEASE_SECONDS', DEFAULT_CONFIG.trainLeaseSeconds),
     rateLimitEnabled: onOff(text('RATE_LIMIT'), 'RATE_LIMIT', DEFAULT_CONFIG.rateLimitEnabled),
     rateLimitPeriodSeconds: ratePeriod(text('RATE_LIMIT_PERIOD')),
     corsOrigins: originList(text('CORS_ORIGINS')),

@@ -195,7 +195,7 @@ async function serve(args: string[], log: Log): Promise<number> {
   await prepareLocalState({ port, backbone: values.backbone, sha256: values.sha256, log });
   await applyLocalMigrations(log);
   ensureAdminToken(log);
-  return runWranglerDev(port);
+  return runWranglerDev(port, log);
 }
 
 /** Runs one CLI invocation; returns the exit code. User errors print one clear line, never a stack. */

@@ -1,5 +1,5 @@
 /** `edgehead serve` (what `npm start` runs): make sure a backbone is imported, then run `wrangler dev`. */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
+import { superviseWranglerDev } from './dev-supervisor.ts';
 import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT, wranglerBin } from './model-store.ts';
 
 export interface ServeOptions {
@@ -44,19 +45,17 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
   }
 }
 
-/** Runs `wrangler dev` on the local state until it exits; resolves with its exit code. */
-export function runWranglerDev(port: number, extraArgs: string[] = []): Promise<number> {
-  const child = spawn(
-    process.execPath,
+/**
+ * Runs `wrangler dev` on the local state, supervised (`dev-supervisor.ts`): resolves with 0 after SIGINT/SIGTERM/
+ * SIGHUP, non-zero when wrangler exits or workerd dies; wrangler and workerd are stopped either way.
+ */
+export function runWranglerDev(port: number, log: (line: string) => void, extraArgs: string[] = []): Promise<number> {
+  return superviseWranglerDev(
     [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', LOCAL_STATE_DIR, ...extraArgs],
-    { cwd: PROJECT_ROOT, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    PROJECT_ROOT,
+    { log },
   );
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  return new Promise((resolvePromise) => {
-    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 0 : 1)));
-  });
 }
 
 /** wrangler dev reads local secrets from here (git-ignored). */

@@ -340,6 +340,14 @@ export class D1RunLog implements RunLog {
       .run();
   }
 
+  async abandonOthers(exceptId: string, finishedAt: string, reason: string): Promise<string[]> {
+    const { results } = await this.db
+      .prepare("UPDATE runs SET status = 'abandoned', finished_at = ?, reason = ? WHERE status = 'running' AND id != ? RETURNING id")
+      .bind(finishedAt, reason, exceptId)
+      .all<{ id: string }>();
+    return results.map((r) => r.id).sort();
+  }
+
   async lastDecidedFingerprint(): Promise<string | null> {
     const row = await this.db
       .prepare("SELECT fingerprint FROM runs WHERE status IN ('published', 'kept') AND fingerprint IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1")

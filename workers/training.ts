@@ -2,7 +2,7 @@
 import type { ServiceConfig } from '../shared/config.ts';
 import { toHex } from '../shared/hash.ts';
 import { compactUtcTimestamp } from '../shared/time.ts';
-import { runTrainingJob, TRAINING_LEASE_MS, type RunRecord } from '../shared/training/training-job.ts';
+import { runTrainingJob, type RunRecord } from '../shared/training/training-job.ts';
 import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
 import { sniffImageFormat } from '../shared/image/probe-image.ts';
 import { modelCacheFor } from './model-cache.ts';
@@ -41,7 +41,7 @@ export function runTraining(env: Env, config: ServiceConfig, trigger: 'cron' | '
       minExamplesPerLabel: config.trainMinExamples,
       holdoutPercent: config.trainHoldoutPercent,
       reembedBatch: config.trainReembedBatch,
-      leaseMs: TRAINING_LEASE_MS,
+      leaseMs: config.trainLeaseSeconds * 1000,
       maxImagePixels: config.maxImagePixels,
     },
   );

@@ -58,7 +58,16 @@ export interface ExampleStore {
   setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
 }
 
-export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed';
+/** `abandoned`: the run's process stopped heartbeating its lease (workerd killed); a later run marked it so. */
+export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed' | 'abandoned';
+
+/** `details.skip` of a run skipped because another run holds a live lease (`POST /v1/train` answers 409). */
+export const LEASE_HELD = 'lease_held';
+
+/** True when `run` was skipped because another run held a live lease: a typed flag, not a message match. */
+export function skippedForLease(run: RunRecord): boolean {
+  return run.status === 'skipped' && run.details.skip === LEASE_HELD;
+}
 
 export interface RunRecord {
   id: string;
@@ -85,6 +94,11 @@ export interface RunLog {
   /** Writes a run row (status running) before any work, so a run that dies is visible. */
   start(run: RunRecord): Promise<void>;
   finish(run: RunRecord): Promise<void>;
+  /**
+   * Marks every other run still `running` as `abandoned` (finished at `finishedAt`, with `reason`); called by
+   * the run that holds the lease, so those runs' processes no longer renew it. Returns their ids.
+   */
+  abandonOthers(exceptId: string, finishedAt: string, reason: string): Promise<string[]>;
   /** Fingerprint of the latest run that reached a decision on its data (published or kept), or null. */
   lastDecidedFingerprint(): Promise<string | null>;
 }
@@ -120,7 +134,10 @@ export interface TrainingOptions {
   holdoutPercent: number;
   /** examples re-embedded per run at most (each is 2 backbone forwards) */
   reembedBatch: number;
-  /** lease lifetime; longer than a run can take (cron runs are capped at 15 minutes of wall time) */
+  /**
+   * lease lifetime: renewed at every awaited step once a third of it has passed, so it only has to outlast the
+   * longest synchronous stretch (the head fit); a dead run's lease goes stale within it
+   */
   leaseMs: number;
   maxImagePixels: number;
   alpha?: number;
@@ -135,8 +152,27 @@ export interface TrainingOptions {
  */
 export const WARM_START_TOLERANCE = 3e-4;
 
-/** Longer than a cron invocation may run (15 minutes of wall time), so a live run never loses it. */
-export const TRAINING_LEASE_MS = 15 * 60 * 1000;
+/** Thrown inside a run when its lease could not be renewed: another run took it over, so this one stops. */
+class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+/**
+ * Wraps every method of `target` so each call first renews the run's lease (when a third of its lifetime has
+ * passed on the injected clock): the run heartbeats at every awaited step without threading calls through it.
+ */
+function heartbeating<T extends object>(target: T, beat: () => Promise<void>): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value = Reflect.get(object, key) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await beat();
+        return (value as (...a: unknown[]) => unknown).apply(object, args);
+      };
+    },
+  });
+}
 
 /** The holdout: plain views only, as float32 (what a head is evaluated on), with each example's label. */
 interface Holdout {
@@ -233,12 +269,30 @@ export async function runTrainingJob(deps: TrainingDeps, options: TrainingOption
 
   if (!(await deps.lease.acquire(run.id, deps.now().getTime(), options.leaseMs))) {
     await deps.runs.start(run);
+    run.details.skip = LEASE_HELD;
     return finish('skipped', 'another training run holds the lease');
   }
   await deps.runs.start(run);
+  // Holding the lease, any other run still `running` has stopped renewing it (its lease expired or was released
+  // without a finish): its process died. Record that instead of leaving it running forever.
+  const abandoned = await deps.runs.abandonOthers(
+    run.id,
+    run.startedAt,
+    `its process stopped heartbeating the training lease (no renewal within ${Math.round(options.leaseMs / 1000)} s); run ${run.id} took the lease over`,
+  );
+  if (abandoned.length) run.details.abandoned = abandoned;
+  let renewedAt = deps.now().getTime();
+  const beat = async () => {
+    const now = deps.now().getTime();
+    if (now - renewedAt < options.leaseMs / 3) return;
+    if (!(await deps.lease.renew(run.id, now, options.leaseMs))) throw new LeaseLostError('another run took the training lease over');
+    renewedAt = now;
+  };
+  const beating: TrainingDeps = { ...deps, kv: heartbeating(deps.kv, beat), examples: heartbeating(deps.examples, beat) };
   try {
-    return await trainAndDecide(deps, options, run, finish);
+    return await trainAndDecide(beating, options, run, finish);
   } catch (error) {
+    if (error instanceof LeaseLostError) return finish('kept', 'lost the training lease during the run (it was not renewed in time); nothing published');
     return finish('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   } finally {
     await deps.lease.release(run.id);

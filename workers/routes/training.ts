@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../shared/erro
 import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../../shared/store/head-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
+import { skippedForLease } from '../../shared/training/training-job.ts';
 import { D1RunLog } from '../example-store.ts';
 import { runTraining } from '../training.ts';
 
@@ -22,7 +23,7 @@ export const trainingRoutes = new Hono<AppEnv>()
   .use('/v1/heads/*', requireAdmin)
   .post('/v1/train', async (c) => {
     const run = await runTraining(c.env, c.var.config, 'manual');
-    if (run.status === 'skipped' && run.reason?.includes('lease')) {
+    if (skippedForLease(run)) {
       throw new ConflictError(`a training run is already going; this request was recorded as run ${run.id}`, 'training_in_progress');
     }
     return c.json({ run });
