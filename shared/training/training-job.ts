@@ -12,28 +12,17 @@ import type { BackboneModel } from '../backbone/backbone-model.ts';
 import { embedImageViews } from '../embed-image.ts';
 import { sha256Hex } from '../hash.ts';
 import { calibrateHead } from '../head/calibrate-head.ts';
-import type { Head } from '../head/head-types.ts';
 import { evaluateHead, type HeadMetrics } from '../head/metrics.ts';
-import { predictHead } from '../head/predict-head.ts';
-import { DEFAULT_TOLERANCE, trainHead, type QuantisedTrainingSet, type TrainingSet } from '../head/train-head.ts';
-import { dequantiseRowInto, firstQuantisedRows, type QuantisedRows } from '../examples/embedding-codec.ts';
+import { DEFAULT_TOLERANCE, trainHead } from '../head/train-head.ts';
 import { getCurrentBackboneId } from '../store/backbone-store.ts';
-import { majorityBaseline, transferWarning } from '../head/transfer.ts';
-import { getCurrentHeadPointer, loadHead, publishHead, type TransferSummary } from '../store/head-store.ts';
+import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
+import { accuracyOf, correctness, holdoutSet, splitStored, trainingSet, transferOnHoldout, type StoredEmbeddings } from './holdout-split.ts';
 import { findStoredSuspects, guardWithoutSuspects, heldBackReason, holdoutSuspectMask, type StoredSuspect } from './suspect-step.ts';
 
-/**
- * Stored examples with the embeddings of both views kept 8-bit as stored: example i (ids[i], labels[i]) has its
- * plain view in row 2i of `rows` and its horizontally flipped view in row 2i + 1.
- */
-export interface StoredEmbeddings {
-  ids: string[];
-  labels: string[];
-  rows: QuantisedRows;
-}
+export type { StoredEmbeddings } from './holdout-split.ts';
 
 /** The example storage the job needs (D1 + R2 in the worker). */
 export interface ExampleStore {
@@ -174,68 +163,6 @@ function heartbeating<T extends object>(target: T, beat: () => Promise<void>): T
   });
 }
 
-/** The holdout: plain views only, as float32 (what a head is evaluated on), with each example's label. */
-interface Holdout {
-  embeddings: Float32Array;
-  embeddingSize: number;
-  labels: string[];
-}
-
-/**
- * Splits stored examples into the holdout (plain views expanded to float32) and the training rows (both views,
- * still 8-bit), moving the training rows to the front of `stored.rows` in place: no second copy of the set.
- * `stored` must not be used afterwards.
- */
-function splitStored(stored: StoredEmbeddings, isHeldOut: (id: string) => boolean): { train: { labels: string[]; rows: QuantisedRows }; holdout: Holdout } {
-  const { rows } = stored;
-  const d = rows.width;
-  const held = stored.ids.map(isHeldOut);
-  const holdoutCount = held.filter(Boolean).length;
-  const holdout: Holdout = { embeddings: new Float32Array(holdoutCount * d), embeddingSize: d, labels: [] };
-  const trainLabels: string[] = [];
-  let kept = 0;
-  for (let i = 0; i < stored.ids.length; i++) {
-    if (held[i]) {
-      dequantiseRowInto(rows, 2 * i, holdout.embeddings, holdout.labels.length * d);
-      holdout.labels.push(stored.labels[i]);
-      continue;
-    }
-    if (kept !== i) {
-      rows.codes.copyWithin(2 * kept * d, 2 * i * d, 2 * (i + 1) * d);
-      rows.offset.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-      rows.step.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-    }
-    trainLabels.push(stored.labels[i]);
-    kept++;
-  }
-  return { train: { labels: trainLabels, rows: firstQuantisedRows(rows, 2 * kept) }, holdout };
-}
-
-/** Paired top-1 correctness of a head on the holdout; a label the head does not know counts as wrong. */
-function correctness(head: Head, holdout: Holdout): boolean[] {
-  const k = head.labels.length;
-  const p = predictHead(head, holdout.embeddings, holdout.labels.length);
-  return holdout.labels.map((label, i) => {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
-    return head.labels[best] === label;
-  });
-}
-
-/** The holdout as a set over `labels` (every holdout label must be one of them). */
-function holdoutSet(holdout: Holdout, labels: string[]): TrainingSet {
-  const labelIndex = Int32Array.from(holdout.labels, (l) => labels.indexOf(l));
-  return { embeddings: holdout.embeddings, embeddingSize: holdout.embeddingSize, labelIndex, labels };
-}
-
-/** Both views of every training example, 8-bit, labelled by index into `labels`. */
-function trainingSet(train: { labels: string[]; rows: QuantisedRows }, labels: string[]): QuantisedTrainingSet {
-  const labelIndex = new Int32Array(2 * train.labels.length);
-  train.labels.forEach((l, i) => (labelIndex[2 * i] = labelIndex[2 * i + 1] = labels.indexOf(l)));
-  return { embeddings: train.rows, embeddingSize: train.rows.width, labelIndex, labels };
-}
-
-const accuracyOf = (correct: boolean[]) => (correct.length ? correct.filter(Boolean).length / correct.length : null);
 
 /**
  * Runs one retraining job and records it. Never throws for a failure inside the run: it is recorded as
@@ -460,11 +387,4 @@ async function trainAndDecide(
       ? `candidate is not worse than ${serving.manifest.version} beyond what the holdout resolves (${(run.details.guard as { servingOnly: number }).servingOnly} lost, ${(run.details.guard as { candidateOnly: number }).candidateOnly} gained, p = ${decision!.pValue.toPrecision(3)})`
       : `serving head ${serving.manifest.version} is on backbone ${serving.manifest.backboneId}; this is the first head on ${backboneId}`;
   return finish('published', why);
-}
-
-function transferOnHoldout(accuracy: number, trainLabels: string[], holdoutLabels: string[], backboneId: string): TransferSummary {
-  const index = new Map<string, number>();
-  const codes = (labels: string[]) => labels.map((l) => index.get(l) ?? index.set(l, index.size).get(l)!);
-  const majority = majorityBaseline(codes(trainLabels), codes(holdoutLabels));
-  return { accuracy, majorityBaseline: majority, colourHistogramBaseline: null, warning: transferWarning(accuracy, majority, null, backboneId) };
 }
