@@ -60,7 +60,7 @@ describe('PNG conformance (generated)', () => {
       for (const interlaced of [false, true]) {
         it(`decodes colour type ${type} at ${depth} bits${interlaced ? ', Adam7' : ''} exactly`, () => {
           const spec = makeSpec(Number(type) as PngSpec['colourType'], depth, interlaced, depth * 10 + Number(type));
-          const stats: PngDecodeStats = { inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
+          const stats: PngDecodeStats = { inflatedBytes: 0, compressedBytesInflated: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
           const out = decodePng(encodeTestPng(spec), { stats });
           expect([out.width, out.height]).toEqual([13, 11]);
           expect(Array.from(out.data)).toEqual(expectedRgb(spec));
@@ -116,7 +116,7 @@ describe('PNG conformance (generated)', () => {
     for (const interlaced of [false, true]) {
       const spec = makeSpec(2, 8, interlaced, 14, 50, 35);
       const full = decodePng(encodeTestPng(spec)).data;
-      const stats: PngDecodeStats = { inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
+      const stats: PngDecodeStats = { inflatedBytes: 0, compressedBytesInflated: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
       const small = decodePng(encodeTestPng(spec), { minSide: 10, stats });
       expect([small.width, small.height]).toEqual([17, 12]);
       for (const [cx, cy] of [[0, 0], [16, 11], [5, 7]]) {

@@ -6,7 +6,7 @@ import { decodePng, type PngDecodeStats } from '../../shared/image/png/decode-pn
 import { concat, encodeTestPng, ihdr, PNG_SIGNATURE, pngChunk, pngScanlines, type PngSpec } from '../helpers/png-encoder.ts';
 import { losslessWebpHeader, vp8xWebp } from '../helpers/webp-headers.ts';
 
-const newStats = (): PngDecodeStats => ({ inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 });
+const newStats = (): PngDecodeStats => ({ inflatedBytes: 0, compressedBytesInflated: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 });
 const small: PngSpec = { width: 4, height: 3, colourType: 2, depth: 8, samples: Array.from({ length: 36 }, (_, i) => i * 7) };
 const zeros50M = new Uint8Array(deflateSync(new Uint8Array(50_000_000)));
 
@@ -46,6 +46,19 @@ describe('PNG hostile input', () => {
     const png = concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr(7000, 7000, 8, 2)), pngChunk('IDAT', data), pngChunk('IEND', new Uint8Array(0))]);
     const stats = refused(png, /truncated PNG: the image data inflates to 210010 bytes/);
     expect(stats.inflatedBytes).toBe(210_010);
+  });
+
+  it('ignores IDAT data repeated after a complete stream, inflating none of it past the last row (fuzz case 6067: 4.5 s before)', () => {
+    const stream = deflateSync(pngScanlines(small));
+    const repeated = Array.from({ length: 8000 }, () => pngChunk('IDAT', stream));
+    const png = concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr(4, 3, 8, 2)), ...repeated, pngChunk('IEND', new Uint8Array(0))]);
+    const stats = newStats();
+    const out = decodePng(png, { stats });
+    expect(Array.from(out.data)).toEqual(Array.from(decodePng(encodeTestPng(small)).data));
+    expect(stats.inflatedBytes).toBe(stats.expectedBytes);
+    // The first stream, then at most 64 KiB of the copies after it (which hold far more than that).
+    expect(stats.compressedBytesInflated).toBeLessThanOrEqual(stream.length + (64 << 10));
+    expect(8000 * stream.length).toBeGreaterThan(2 * (stream.length + (64 << 10)));
   });
 
   it('stops inflating data longer than the header declares', () => {

@@ -26,7 +26,7 @@ export interface PngDecodeOptions {
  * data longer than the header declares, a bad filter type or palette index
  */
 export function decodePng(bytes: Uint8Array, options: PngDecodeOptions = {}): { data: Uint8Array; width: number; height: number } {
-  const stats = options.stats ?? { inflatedBytes: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
+  const stats = options.stats ?? { inflatedBytes: 0, compressedBytesInflated: 0, expectedBytes: 0, rows: 0, pixels: 0, allocatedBytes: 0 };
   const chunks = readPngChunks(bytes);
   const first = chunks.next();
   if (first.done) throw new UndecodableImageError('truncated PNG: no IHDR header');

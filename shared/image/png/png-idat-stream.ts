@@ -14,11 +14,15 @@ import type { BoxTarget, PngPass } from './png-target.ts';
 const MIN_SLICE = 1024;
 const MAX_SLICE = 16384;
 const TARGET_OUTPUT = 1 << 20;
+/** Compressed bytes inflated after the last row at most (the zlib trailer needs 4 and a 16 KiB slice catches overlong data). */
+const MAX_TRAILING = 64 << 10;
 
 /** Counted work of one decode, for limits and tests. */
 export interface PngDecodeStats {
   /** bytes produced by the inflater (IDAT only: no ancillary chunk is ever inflated) */
   inflatedBytes: number;
+  /** compressed bytes handed to the inflater (after the last row, at most MAX_TRAILING more) */
+  compressedBytesInflated: number;
   /** bytes the header's rows need: what a valid image inflates to */
   expectedBytes: number;
   /** rows unfiltered, over all passes */
@@ -40,6 +44,8 @@ export class IdatStream {
   private headerSeen = 0;
   /** output/input bytes of the last push */
   private ratio = 1032;
+  /** compressed bytes pushed after every row was in */
+  private trailing = 0;
   private pass = 0;
   private row = 0;
   private fill = 0;
@@ -70,9 +76,18 @@ export class IdatStream {
     for (let p = start; p < bytes.length;) {
       const remaining = this.stats.expectedBytes - this.stats.inflatedBytes;
       const byRatio = Math.floor(TARGET_OUTPUT / this.ratio);
-      const slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, byRatio, Math.floor(remaining / 1032)));
+      let slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, byRatio, Math.floor(remaining / 1032)));
+      if (remaining <= 0) {
+        // Every row is in. What follows is the stream's end, or extra data libpng ignores ("extra compressed data");
+        // it is inflated only far enough to catch data that keeps producing rows, because past the stream's end
+        // fflate keeps every byte pushed and copies it again on each push (quadratic in repeated IDATs).
+        slice = Math.min(slice, MAX_TRAILING - this.trailing);
+        if (slice <= 0) return;
+        this.trailing += Math.min(slice, bytes.length - p);
+      }
       const before = this.stats.inflatedBytes;
       const piece = bytes.subarray(p, Math.min(bytes.length, p + slice));
+      this.stats.compressedBytesInflated += piece.length;
       this.inflate(piece, false);
       this.ratio = Math.max(1, (this.stats.inflatedBytes - before) / piece.length);
       p += slice;
