@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/model.ts';
 import { trainingRoutes } from './routes/training.ts';
 import { headDetailRoutes } from './routes/head-details.ts';
+import { headWeightRoutes } from './routes/head-weights.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 
 let parsed: { vars: Env; config: ServiceConfig } | undefined;
@@ -42,6 +43,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', exampleRoutes);
   app.route('/', trainingRoutes);
   app.route('/', headDetailRoutes);
+  app.route('/', headWeightRoutes);
   app.route('/', pageRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));

@@ -5,7 +5,7 @@ import { getCurrentHeadPointer, getHeadManifest } from '../../shared/store/head-
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 
-const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
+export const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
 
 export const headDetailRoutes = new Hono<AppEnv>().get('/v1/heads/:version', requireAdmin, async (c) => {
   const version = c.req.param('version');
