@@ -9,6 +9,7 @@ import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerD
 import { runTrainCommand } from './train-command.ts';
 import { formatRanking, runRankCommand } from './rank-command.ts';
 import { formatEvaluation, runEvaluateCommand } from './evaluate-command.ts';
+import { runExportCommand } from './export-command.ts';
 
 const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
 
@@ -42,6 +43,11 @@ Usage:
       service (default the local one), concurrently with a progress bar. Photos the service already
       stores (same sha256) are skipped, so an interrupted push resumes. The admin token comes from
       --token, EDGEHEAD_ADMIN_TOKEN, or for a local URL the .dev.vars that \`npm start\` created.
+  edgehead export --out DIR [--version V] [--url URL] [--token T] [--json]
+      Write the classifier the service serves (or head version V) as a TensorFlow.js LayersModel that
+      tf.loadLayersModel runs in a browser or Node: model.json + weight shards (backbone, head and
+      temperature in one graph; input RGB 0..255, output calibrated probabilities per label), head.json
+      (the head alone), labels.txt and a README on preprocessing. Token as for push.
   edgehead --help
 
 Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
@@ -189,6 +195,24 @@ async function push(args: string[], log: Log, out: Log): Promise<number> {
   return summary.failed.length ? 1 : 0;
 }
 
+async function exportModel(args: string[], log: Log, out: Log): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, version: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!values.out) throw new EdgeheadError(400, 'bad_argument', 'export needs --out DIR (the folder to write model.json and its weights to)');
+  const result = await runExportCommand({
+    out: values.out,
+    version: values.version,
+    url: values.url ?? 'http://127.0.0.1:8787',
+    token: values.token ?? process.env.EDGEHEAD_ADMIN_TOKEN,
+    log,
+  });
+  const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
+  out(values.json ? JSON.stringify(result, null, 2) : `exported head ${result.version} (${result.labels.join(', ')}) to ${result.out}: ${result.files.map((f) => f.path).join(', ')} (${(bytes / 1e6).toFixed(1)} MB)`);
+  return 0;
+}
+
 async function serve(args: string[], log: Log): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, backbone: { type: 'string' }, sha256: { type: 'string' } } });
   const port = number(values.port, 'port', 8787)!;
@@ -215,6 +239,8 @@ export async function main(argv: string[], log: Log = (l) => console.error(l), o
         return await backbone(rest, log);
       case 'push':
         return await push(rest, log, out);
+      case 'export':
+        return await exportModel(rest, log, out);
       case undefined:
       case '-h':
       case '--help':

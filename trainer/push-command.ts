@@ -5,7 +5,7 @@ import { EdgeheadError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
 import { readImageFolder } from './image-folder.ts';
 import { startProgress } from './progress.ts';
-import { DEV_VARS_PATH, readDevVarsToken } from './serve-command.ts';
+import { adminToken, errorMessage, request, serviceBase } from './service-client.ts';
 
 export interface PushOptions {
   data: string;
@@ -30,27 +30,6 @@ export interface PushSummary {
 
 const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
-function isLocal(url: URL): boolean {
-  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-}
-
-async function request(url: string, token: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
-  } catch (error) {
-    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
-  }
-}
-
-async function errorMessage(response: Response): Promise<string> {
-  const text = await response.text();
-  try {
-    return (JSON.parse(text) as { error: { message: string } }).error.message;
-  } catch {
-    return text.slice(0, 200) || response.statusText;
-  }
-}
-
 /** Every example id (sha256) the service stores, through the paged listing. */
 async function storedIds(base: string, token: string): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -73,11 +52,8 @@ async function storedIds(base: string, token: string): Promise<Set<string>> {
  */
 export async function runPushCommand(options: PushOptions): Promise<PushSummary> {
   const url = new URL(options.url);
-  const base = url.origin + url.pathname.replace(/\/$/, '');
-  const token = options.token ?? (isLocal(url) ? readDevVarsToken() : null);
-  if (!token) {
-    throw new EdgeheadError(401, 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
-  }
+  const base = serviceBase(url);
+  const token = adminToken(url, options.token);
   const files = await readImageFolder(options.data, { minLabels: 1 });
   for (const label of new Set(files.map((f) => f.label))) validateLabel(label);
 

@@ -1,0 +1,43 @@
+/** Talking to a running edgehead service from the CLI: its base URL, the admin token, requests and their errors. */
+import { EdgeheadError } from '../shared/errors.ts';
+import { DEV_VARS_PATH, readDevVarsToken } from './serve-command.ts';
+
+export function isLocal(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** The service's base URL without a trailing slash. */
+export function serviceBase(url: URL): string {
+  return url.origin + url.pathname.replace(/\/$/, '');
+}
+
+/**
+ * The admin token: the given one, else for a local URL the one `npm start` wrote to .dev.vars.
+ * @throws EdgeheadError (401 no_token) when there is none
+ */
+export function adminToken(url: URL, token: string | undefined): string {
+  const found = token ?? (isLocal(url) ? readDevVarsToken() : null);
+  if (!found) {
+    throw new EdgeheadError(401, 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
+  }
+  return found;
+}
+
+/** `fetch` with the admin token; an unreachable service becomes one clear EdgeheadError. */
+export async function request(url: string, token: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+  } catch (error) {
+    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
+  }
+}
+
+/** The message of the service's JSON error shape, or the start of whatever else it answered. */
+export async function errorMessage(response: Response): Promise<string> {
+  const text = await response.text();
+  try {
+    return (JSON.parse(text) as { error: { message: string } }).error.message;
+  } catch {
+    return text.slice(0, 200) || response.statusText;
+  }
+}
