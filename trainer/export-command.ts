@@ -75,17 +75,15 @@ the same weights the edgehead service served when this was exported.
 
 \`\`\`js
 import * as tf from '@tensorflow/tfjs';
-const model = await tf.loadLayersModel('https://your.host/model/model.json'); // or tf.io.fromMemory / a file:// handler in Node
-const { labels } = model.getUserDefinedMetadata().edgehead;
-const [h, w] = [${input.height}, ${input.width}];
-const probs = tf.tidy(() => {
-  const img = tf.browser.fromPixels(document.querySelector('img')).toFloat(); // [H, W, 3], 0..255
-  const s = Math.max(h / img.shape[0], w / img.shape[1]);
-  const [rh, rw] = [Math.max(h, Math.round(img.shape[0] * s)), Math.max(w, Math.round(img.shape[1] * s))];
-  const resized = tf.image.resizeBilinear(img, [rh, rw], false, true);
-  const crop = resized.slice([Math.floor((rh - h) / 2), Math.floor((rw - w) / 2), 0], [h, w, 3]);
-  return model.predict(crop.expandDims(0)).dataSync();
-});
+const model = await tf.loadLayersModel('model/model.json'); // the URL this folder is served at
+const { labels, input: { height: h, width: w } } = model.getUserDefinedMetadata().edgehead;
+const img = document.querySelector('img'); // a loaded photo
+const s = Math.min(img.naturalWidth / w, img.naturalHeight / h); // centre crop, shorter side to the input
+const canvas = Object.assign(document.createElement('canvas'), { width: w, height: h });
+const ctx = canvas.getContext('2d');
+ctx.imageSmoothingQuality = 'high';
+ctx.drawImage(img, (img.naturalWidth - w * s) / 2, (img.naturalHeight - h * s) / 2, w * s, h * s, 0, 0, w, h);
+const probs = tf.tidy(() => model.predict(tf.expandDims(tf.cast(tf.browser.fromPixels(canvas), 'float32'), 0)).dataSync());
 console.log(labels.map((label, i) => [label, probs[i]]).sort((a, b) => b[1] - a[1]));
 \`\`\`
 `;
