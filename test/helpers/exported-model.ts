@@ -13,10 +13,8 @@ export function loadExportedModel(dir: string): Promise<tfl.LayersModel> {
     load: () =>
       tf.io.getModelArtifactsForJSON(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON, async (manifest) => [
         manifest.flatMap((group) => group.weights),
-        manifest.flatMap((group) => group.paths.map((path) => {
-          const bytes = readFileSync(join(dir, path));
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-        })),
+        // The README's Node snippet does exactly this: a copy, since a Buffer may share a larger pool.
+        manifest.flatMap((group) => group.paths.map((path) => new Uint8Array(readFileSync(join(dir, path))).buffer)),
       ]),
   });
 }
