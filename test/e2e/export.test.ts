@@ -5,6 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassifierMetadata } from '../../shared/export/classifier-model.ts';
 import { headFromJson } from '../../shared/head/head-json.ts';
+import { main } from '../../trainer/cli.ts';
 import { startTfBackend } from '../../trainer/tf-backend.ts';
 import { loadExportedModel, predictPixels, servicePixels } from '../helpers/exported-model.ts';
 import { backbonePath, datasetPath, imagePath, REPO_DIR, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
@@ -125,11 +126,15 @@ describe('edgehead export: the served classifier as a TensorFlow.js model (again
     const run = await runCli(['export', '--out', dir, '--url', server.url, '--version', version], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`exported head ${version} (ants, bees) to ${dir}`);
-    const missing = await runCli(['export', '--out', dir, '--url', server.url, '--version', 'h-20200101T000000Z-00000000'], env);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('head version "h-20200101T000000Z-00000000" does not exist');
-    const noOut = await runCli(['export'], env);
-    expect(noOut.stderr).toContain('export needs --out DIR');
+    // The refusals, in-process (no child to start): one clear line and exit code 1.
+    const lines: string[] = [];
+    const missing = await main(['export', '--out', dir, '--url', server.url, '--version', 'h-20200101T000000Z-00000000'], (l) => lines.push(l), (l) => lines.push(l));
+    expect(missing).toBe(1);
+    expect(await main(['export'], (l) => lines.push(l), (l) => lines.push(l))).toBe(1);
+    expect(lines).toEqual([
+      'edgehead: fetching head h-20200101T000000Z-00000000 failed (404): head version "h-20200101T000000Z-00000000" does not exist',
+      'edgehead: export needs --out DIR (the folder to write model.json and its weights to)',
+    ]);
   });
 
   it('leaves no tensors behind after predicting', () => {
