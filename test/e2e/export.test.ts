@@ -80,7 +80,7 @@ describe('edgehead export: the served classifier as a TensorFlow.js model (again
       for (const p of served.predictions) maxDiff = Math.max(maxDiff, Math.abs(p.score - local.find((l) => l.label === p.label)!.score));
     }
     expect(winners).toEqual(new Set(['ants', 'bees']));
-    expect(maxDiff).toBeLessThan(1e-3);
+    expect(maxDiff).toBeLessThan(1e-5);
   });
 
   it('runs in headless Chromium with the README\'s own snippet (canvas resize, bundled tfjs, cpu backend): the service\'s top-1', async () => {
