@@ -1,7 +1,9 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { parseServiceConfig, type ServiceConfig } from '../shared/config.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { AppEnv } from './app-env.ts';
+import { validationHook } from './contract/common.ts';
+import { documentOf } from './contract/document.ts';
 import { corsByConfig } from './cors.ts';
 import { errorResponse } from './http-errors.ts';
 import { modelCacheFor } from './model-cache.ts';
@@ -15,7 +17,8 @@ import { modelRoutes } from './routes/model.ts';
 import { trainingRoutes } from './routes/training.ts';
 import { headDetailRoutes } from './routes/head-details.ts';
 import { headWeightRoutes } from './routes/head-weights.ts';
-import { pageRoutes } from './pages/page-routes.tsx';
+import { DocsPage } from './pages/docs-page.tsx';
+import { PAGES_CSP, pageRoutes } from './pages/page-routes.tsx';
 
 let parsed: { vars: Env; config: ServiceConfig } | undefined;
 
@@ -25,9 +28,25 @@ export function configFor(env: Env): ServiceConfig {
   return parsed.config;
 }
 
-/** Builds the edge service: thin routes over the core, every failure as one JSON error shape. */
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+/** The API routes: one chain, so its type (AppType) carries every route's input and output to `hc` clients. */
+function apiRoutes(app: OpenAPIHono<AppEnv>) {
+  return app
+    .route('/', healthRoutes)
+    .route('/', classifyRoutes)
+    .route('/', modelRoutes)
+    .route('/', embedRoutes)
+    .route('/', exampleRoutes)
+    .route('/', trainingRoutes)
+    .route('/', headDetailRoutes)
+    .route('/', headWeightRoutes);
+}
+
+/**
+ * Builds the edge service: thin routes over the core, every failure as one JSON error shape. The routes' Zod
+ * schemas validate requests (failures: 400 via validationHook) and make up `GET /openapi.json` and `GET /docs`.
+ */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestLog);
   app.use(async (c, next) => {
     c.set('config', configFor(c.env));
@@ -36,16 +55,18 @@ export function createApp(): Hono<AppEnv> {
   });
   app.use(corsByConfig);
   app.use(rateLimit);
-  app.route('/', healthRoutes);
-  app.route('/', classifyRoutes);
-  app.route('/', modelRoutes);
-  app.route('/', embedRoutes);
-  app.route('/', exampleRoutes);
-  app.route('/', trainingRoutes);
-  app.route('/', headDetailRoutes);
-  app.route('/', headWeightRoutes);
+  const api = apiRoutes(app);
+  const document = documentOf(app);
+  app.get('/openapi.json', (c) => c.json(document()));
+  app.get('/docs', (c) => {
+    c.header('content-security-policy', PAGES_CSP);
+    return c.html(DocsPage({ document: document() }));
+  });
   app.route('/', pageRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));
-  return app;
+  return api;
 }
+
+/** The type of the service's API, for Hono's typed client: `hc<AppType>(url)` (see workers/client.ts). */
+export type AppType = ReturnType<typeof createApp>;

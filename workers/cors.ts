@@ -17,7 +17,7 @@ function corsFor(origins: readonly string[]): MiddlewareHandler {
       origin: origins.includes('*') ? '*' : (origin) => (origins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       allowHeaders: ['content-type', 'authorization'],
-      exposeHeaders: ['x-request-id', 'retry-after'],
+      exposeHeaders: ['x-request-id', 'retry-after', 'server-timing'],
       maxAge: 600,
     });
     byList.set(origins, handler);

@@ -4,15 +4,19 @@ import { HTTPException } from 'hono/http-exception';
 import { EdgeheadError, toErrorBody } from '../shared/errors.ts';
 import type { AppEnv } from './app-env.ts';
 
+const HTTP_EXCEPTION_CODES: Partial<Record<number, string>> = { 404: 'not_found', 415: 'unsupported_media_type' };
+
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof EdgeheadError) {
     c.set('errorCode', error.code);
     return c.json(toErrorBody(error), error.status);
   }
   if (error instanceof HTTPException) {
-    const code = error.status === 404 ? 'not_found' : 'bad_request';
+    // Hono's own refusals (the JSON validator, the contract's media-type gate) in our vocabulary.
+    const code = HTTP_EXCEPTION_CODES[error.status] ?? (/JSON/.test(error.message) ? 'invalid_json' : 'bad_request');
     c.set('errorCode', code);
-    return c.json({ error: { code, message: error.message || 'bad request' } }, error.status);
+    const message = error.status === 415 ? `content type ${c.req.header('content-type') ?? '(none)'} is not accepted here; send application/json` : error.message || 'bad request';
+    return c.json({ error: { code, message } }, error.status);
   }
   c.set('errorCode', 'internal_error');
   // The details stay in the logs, joined to the request line by its id; the caller gets no internals.

@@ -74,7 +74,9 @@ describe('examples API', () => {
     const patched = await call('PATCH', `/v1/examples/${unicode}`, { body: JSON.stringify({ label: 'ants' }), headers: { 'content-type': 'application/json' } });
     expect((await json(patched)).example.label).toBe('ants');
     expect((await call('PATCH', `/v1/examples/${unicode}`, { body: '{"label":1}', headers: { 'content-type': 'application/json' } })).status).toBe(400);
-    expect((await call('PATCH', `/v1/examples/${'0'.repeat(64)}`, { body: '{"label":"ants"}' })).status).toBe(404);
+    expect((await call('PATCH', `/v1/examples/${'0'.repeat(64)}`, { body: '{"label":"ants"}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+    // The contract declares a JSON body: another content type is refused before the handler runs.
+    expect((await call('PATCH', `/v1/examples/${unicode}`, { body: '{"label":"ants"}' })).status).toBe(415);
     expect(await json(await call('GET', '/v1/labels'))).toEqual({ labels: [{ label: 'ants', count: 5 }], total: 5 });
 
     expect((await call('DELETE', `/v1/examples/${unicode}`)).status).toBe(200);

@@ -1,12 +1,21 @@
 /** Labelled examples (admin): ingest, list, get, relabel, delete, and label counts. */
-import { Hono } from 'hono';
+import { $, OpenAPIHono } from '@hono/zod-openapi';
 import { embedImageViews } from '../../shared/embed-image.ts';
-import { BadRequestError, NotFoundError, TooLargeError } from '../../shared/errors.ts';
+import { NotFoundError, TooLargeError } from '../../shared/errors.ts';
 import { validateLabel } from '../../shared/examples/label.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
+import {
+  addExampleRoute,
+  deleteExampleRoute,
+  getExampleImageRoute,
+  getExampleRoute,
+  labelsRoute,
+  listExamplesRoute,
+  relabelExampleRoute,
+} from '../contract/examples.ts';
 import { D1ExampleStore } from '../example-store.ts';
 import { D1SuspectStore } from '../suspect-store.ts';
 import { readUpload } from '../request-body.ts';
@@ -14,41 +23,16 @@ import { startWebp } from '../webp-codec.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
-const MAX_PAGE = 200;
 
 function exampleId(raw: string): string {
   if (!ID_PATTERN.test(raw)) throw new NotFoundError(`no example ${JSON.stringify(raw)}: ids are 64 lowercase hex characters (the photo's sha256)`, 'example_not_found');
   return raw;
 }
 
-function pageLimit(raw: string | undefined): number {
-  if (raw === undefined) return 50;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_PAGE) throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE}`, 'invalid_limit');
-  return value;
-}
-
-function suspectOnly(raw: string | undefined): boolean {
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw new BadRequestError(`suspect must be true or false, got ${JSON.stringify(raw)}`, 'invalid_suspect');
-}
-
-async function jsonBody(request: Request): Promise<Record<string, unknown>> {
-  try {
-    const body = (await request.json()) as unknown;
-    if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
-  } catch {
-    // falls through to the same error as a non-object body
-  }
-  throw new BadRequestError('the body must be a JSON object, e.g. {"label":"bees"}', 'invalid_json');
-}
-
-export const exampleRoutes = new Hono<AppEnv>()
-  .use('/v1/examples', requireAdmin)
-  .use('/v1/examples/*', requireAdmin)
-  .use('/v1/labels', requireAdmin)
-  .post('/v1/examples', async (c) => {
+export const exampleRoutes = $(
+  new OpenAPIHono<AppEnv>().use('/v1/examples', requireAdmin).use('/v1/examples/*', requireAdmin).use('/v1/labels', requireAdmin),
+)
+  .openapi(addExampleRoute, async (c) => {
     const { config, models } = c.var;
     const { bytes, fields } = await readUpload(c.req.raw, config.maxImageBytes);
     const label = validateLabel(fields.get('label'));
@@ -70,45 +54,44 @@ export const exampleRoutes = new Hono<AppEnv>()
       views,
       new Date(),
     );
-    return c.json({ example, created }, created ? 201 : 200);
+    return created ? c.json({ example, created }, 201) : c.json({ example, created }, 200);
   })
-  .get('/v1/examples', async (c) => {
-    const label = c.req.query('label');
+  .openapi(listExamplesRoute, async (c) => {
+    const query = c.req.valid('query');
     const options = {
-      label: label === undefined ? undefined : validateLabel(label),
-      cursor: c.req.query('cursor') || undefined,
-      limit: pageLimit(c.req.query('limit')),
+      label: query.label === undefined ? undefined : validateLabel(query.label),
+      cursor: query.cursor || undefined,
+      limit: query.limit ?? 50,
     };
     // ?suspect=true: only the examples the latest training run flagged, most suspect first.
-    const result = suspectOnly(c.req.query('suspect'))
+    const result = query.suspect === 'true'
       ? await new D1SuspectStore(c.env.DB).list(options)
       : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).list(options);
-    return c.json(result);
+    return c.json(result, 200);
   })
-  .get('/v1/examples/:id', async (c) => {
-    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).require(exampleId(c.req.param('id')));
-    return c.json({ example });
+  .openapi(getExampleRoute, async (c) => {
+    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).require(exampleId(c.req.valid('param').id));
+    return c.json({ example }, 200);
   })
-  .get('/v1/examples/:id/image', async (c) => {
+  .openapi(getExampleImageRoute, async (c) => {
     const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
-    const example = await store.require(exampleId(c.req.param('id')));
+    const example = await store.require(exampleId(c.req.valid('param').id));
     const object = await store.openOriginal(example.id);
     if (!object) throw new NotFoundError(`the photo of example ${example.id} is missing from the bucket`, 'example_not_found');
     return new Response(object.body, { headers: { 'content-type': example.contentType, 'content-length': String(example.bytes) } });
   })
-  .patch('/v1/examples/:id', async (c) => {
-    const id = exampleId(c.req.param('id'));
-    const body = await jsonBody(c.req.raw);
-    const label = validateLabel(typeof body.label === 'string' ? body.label : undefined);
+  .openapi(relabelExampleRoute, async (c) => {
+    const id = exampleId(c.req.valid('param').id);
+    const label = validateLabel(c.req.valid('json').label);
     const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).relabel(id, label, new Date());
-    return c.json({ example });
+    return c.json({ example }, 200);
   })
-  .delete('/v1/examples/:id', async (c) => {
-    const id = exampleId(c.req.param('id'));
+  .openapi(deleteExampleRoute, async (c) => {
+    const id = exampleId(c.req.valid('param').id);
     await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).delete(id);
-    return c.json({ deleted: id });
+    return c.json({ deleted: id }, 200);
   })
-  .get('/v1/labels', async (c) => {
+  .openapi(labelsRoute, async (c) => {
     const labels = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).labelCounts();
-    return c.json({ labels, total: labels.reduce((sum, l) => sum + l.count, 0) });
+    return c.json({ labels, total: labels.reduce((sum, l) => sum + l.count, 0) }, 200);
   });

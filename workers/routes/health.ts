@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { healthRoute } from '../contract/model.ts';
 import { imageKernels } from '../../shared/image/image-kernels.ts';
 import { startTfBackend } from '../tf-backend.ts';
 
-export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
   const [backend, status] = await Promise.all([startTfBackend(), c.var.models.status()]);
   return c.json({
     ok: true,
@@ -14,5 +15,5 @@ export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
     resize: imageKernels() ? 'wasm-simd' : 'js',
     backbone: status.backboneId,
     head: status.headVersion,
-  });
+  }, 200);
 });

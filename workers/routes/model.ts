@@ -1,7 +1,8 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { modelRoute } from '../contract/model.ts';
 
-export const modelRoutes = new Hono<AppEnv>().get('/v1/model', async (c) => {
+export const modelRoutes = new OpenAPIHono<AppEnv>().openapi(modelRoute, async (c) => {
   const { headManifest, backbone } = await c.var.models.serving();
   const { manifest } = backbone;
   const warning = headManifest.transfer?.warning;
@@ -16,5 +17,5 @@ export const modelRoutes = new Hono<AppEnv>().get('/v1/model', async (c) => {
       licence: manifest.licence,
       spec: manifest.spec,
     },
-  });
+  }, 200);
 });
