@@ -55,15 +55,21 @@ async function stopGroup(pgid: number, graceMs: number, pollMs: number): Promise
 }
 
 /**
- * Spawns `node <args>` (wrangler dev) detached, so it leads its own process group, and supervises it.
+ * Spawns `command` (wrangler dev, from `wranglerCommand`) detached, so it leads its own process group, and
+ * supervises it.
  * Resolves with the exit code for the CLI: 0 after a stop signal, non-zero (with a message) when wrangler
  * exited by itself or workerd disappeared while wrangler lived. Every process of the group is gone by then.
  */
-export function superviseWranglerDev(args: string[], env: NodeJS.ProcessEnv, cwd: string, options: SupervisorOptions): Promise<number> {
+export function superviseWranglerDev(
+  command: { command: string; args: string[] },
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  options: SupervisorOptions,
+): Promise<number> {
   const pollMs = options.pollMs ?? 1000;
   const graceMs = options.graceMs ?? 5000;
   // stdin is not inherited: a background process group reading the terminal would be stopped (SIGTTIN).
-  const child = spawn(process.execPath, args, { cwd, env, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(command.command, command.args, { cwd, env, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
   const pgid = child.pid!;
   let stopping: Promise<void> | null = null;
   let result: number | null = null;

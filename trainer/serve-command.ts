@@ -10,7 +10,8 @@ import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { superviseWranglerDev } from './dev-supervisor.ts';
-import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT, wranglerBin } from './model-store.ts';
+import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { wranglerCommand } from './process-tether.ts';
 
 export interface ServeOptions {
   port: number;
@@ -51,7 +52,7 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
  */
 export function runWranglerDev(port: number, log: (line: string) => void, extraArgs: string[] = []): Promise<number> {
   return superviseWranglerDev(
-    [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', LOCAL_STATE_DIR, ...extraArgs],
+    wranglerCommand(['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', LOCAL_STATE_DIR, ...extraArgs]),
     { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     PROJECT_ROOT,
     { log },
@@ -85,8 +86,9 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
 export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
+  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR]);
   try {
-    await promisify(execFile)(process.execPath, [wranglerBin(), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR], {
+    await promisify(execFile)(command, args, {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
     });
