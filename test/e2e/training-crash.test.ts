@@ -89,10 +89,11 @@ describe('a training run whose workerd dies', () => {
     const { runs: left } = (await (await call('/v1/runs?limit=1')).json()) as { runs: Run[] };
     expect(left[0]?.status, 'the killed run is left running').toBe('running');
     const running = left[0];
-    let next: { status: number; body: { run?: Run; error?: { code: string } } } | undefined;
+    type Answer = { run?: Run; error?: { code: string } };
+    let next: { status: number; body: Answer };
     do {
       const response = await call('/v1/train', { method: 'POST' });
-      next = { status: response.status, body: (await response.json()) as typeof next.body };
+      next = { status: response.status, body: (await response.json()) as Answer };
       if (next.status === 409) expect(next.body.error?.code).toBe('training_in_progress');
     } while (next.status === 409 && Date.now() - killedAt < 60_000 && (await sleep(500), true));
     expect(next.status, JSON.stringify(next.body)).toBe(200);
