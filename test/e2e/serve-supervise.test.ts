@@ -1,9 +1,9 @@
 /** `edgehead serve` stops wrangler and workerd when told to stop, and stops (non-zero) when workerd dies. */
-import { readdirSync, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processGroup } from '../../trainer/dev-supervisor.ts';
 import { backbonePath, tempDir } from '../helpers/node-fixtures.ts';
+import { descendants } from '../helpers/process-tree.ts';
 import { startServe, type ServeProcess } from '../helpers/serve-process.ts';
 
 const env = {
@@ -12,24 +12,10 @@ const env = {
   EDGEHEAD_BACKBONE: backbonePath('mobilenet_v1_0.25_128_quant'),
 };
 
-/** Child pids of `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return children;
-}
-
 /** serve's wrangler (its only node child, leading its own group) and one of that group's workerd processes. */
 function wranglerAndWorkerd(serve: ServeProcess): { wranglerGroup: number; workerd: number } {
-  const wranglerGroup = childrenOf(serve.child.pid!).find((pid) => processGroup(pid).some((p) => p.pid === pid));
+  const children = descendants(serve.child.pid!).filter((p) => p.ppid === serve.child.pid).map((p) => p.pid);
+  const wranglerGroup = children.find((pid) => processGroup(pid).some((p) => p.pid === pid));
   expect(wranglerGroup, 'wrangler leads its own process group').toBeDefined();
   const workerd = processGroup(wranglerGroup!).filter((p) => p.comm === 'workerd');
   // wrangler dev runs two: its proxy and the worker; losing either breaks the service.
