@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { KvLike } from '../shared/store/kv-like.ts';
+import { wranglerCommand } from './process-tether.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -46,7 +47,8 @@ class RemoteKv implements KvLike {
   constructor(private readonly scratch: string) {}
 
   private wrangler(args: string[]) {
-    return run(process.execPath, [wranglerBin(), 'kv', 'key', ...args, '--binding', 'MODELS', '--remote'], {
+    const { command, args: argv } = wranglerCommand(['kv', 'key', ...args, '--binding', 'MODELS', '--remote']);
+    return run(command, argv, {
       cwd: PROJECT_ROOT,
       maxBuffer: 64 * 1024 * 1024,
       encoding: 'buffer',

@@ -79,7 +79,9 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
         else if (response.status === 200) summary.existing++;
         else if (response.status === 401) fatal = new EdgeheadError(401, 'unauthorized', `the service refused the admin token: ${await errorMessage(response)}`);
         else summary.failed.push({ name: file.name, status: response.status, message: await errorMessage(response) });
-        await response.body?.cancel().catch(() => {});
+        // Read to the end, never cancel: a cancelled body resets the connection while the service is still
+        // writing it, and workerd prints that as a red "Connection reset by peer" ERROR under edgehead serve.
+        if (!response.bodyUsed) await response.arrayBuffer().catch(() => {});
       }
       progress.tick();
     }

@@ -10,7 +10,9 @@ import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { superviseWranglerDev } from './dev-supervisor.ts';
-import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT, wranglerBin } from './model-store.ts';
+import { freePort, startFrontProxy } from './front-proxy.ts';
+import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { wranglerCommand } from './process-tether.ts';
 
 export interface ServeOptions {
   port: number;
@@ -46,16 +48,25 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
 }
 
 /**
- * Runs `wrangler dev` on the local state, supervised (`dev-supervisor.ts`): resolves with 0 after SIGINT/SIGTERM/
- * SIGHUP, non-zero when wrangler exits or workerd dies; wrangler and workerd are stopped either way.
+ * Runs `wrangler dev` on the local state, supervised (`dev-supervisor.ts`), behind a small Node front on `port`
+ * (`front-proxy.ts`: it answers `Expect: 100-continue`, which workerd does not) with wrangler on a free port of
+ * its own: resolves with 0 after SIGINT/SIGTERM/SIGHUP, non-zero when wrangler exits or workerd dies; wrangler
+ * and workerd are stopped either way.
  */
-export function runWranglerDev(port: number, log: (line: string) => void, extraArgs: string[] = []): Promise<number> {
-  return superviseWranglerDev(
-    [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', LOCAL_STATE_DIR, ...extraArgs],
-    { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-    PROJECT_ROOT,
-    { log },
-  );
+export async function runWranglerDev(port: number, log: (line: string) => void, extraArgs: string[] = []): Promise<number> {
+  const wranglerPort = await freePort();
+  const front = await startFrontProxy(port, wranglerPort);
+  log(`serving on http://127.0.0.1:${port} (wrangler dev behind it on port ${wranglerPort})`);
+  try {
+    return await superviseWranglerDev(
+      wranglerCommand(['dev', '--ip', '127.0.0.1', '--port', String(wranglerPort), '--persist-to', LOCAL_STATE_DIR, ...extraArgs]),
+      { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      PROJECT_ROOT,
+      { log },
+    );
+  } finally {
+    await front.close();
+  }
 }
 
 /** wrangler dev reads local secrets from here (git-ignored). */
@@ -85,8 +96,9 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
 export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
+  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR]);
   try {
-    await promisify(execFile)(process.execPath, [wranglerBin(), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR], {
+    await promisify(execFile)(command, args, {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
     });

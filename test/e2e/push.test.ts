@@ -23,6 +23,7 @@ describe('edgehead push against edgehead serve (real wrangler dev with local D1 
   });
 
   it('uploads an ImageFolder, resumes by hash, and the examples train a head', async () => {
+    const before = server.output().length;
     const first = await runCli(['push', '--data', smallImageFolder(6), '--url', server.url, '--json'], env);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ files: 12, created: 12, existing: 0, skipped: 0, failed: [] });
@@ -31,6 +32,9 @@ describe('edgehead push against edgehead serve (real wrangler dev with local D1 
     const second = await runCli(['push', '--data', smallImageFolder(12), '--url', server.url, '--concurrency', '3', '--json'], env);
     expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ files: 24, created: 12, skipped: 12, failed: [] });
+    // Every upload succeeded, so the service printed no connection errors (push used to cancel response bodies,
+    // which reset connections workerd was still writing: red "Broken pipe"/"Connection reset" ERROR lines).
+    expect(server.output().slice(before)).not.toMatch(/ERROR|disconnected/);
 
     const token = readDevVarsToken()!;
     const labels = await (await fetch(`${server.url}/v1/labels`, { headers: { authorization: `Bearer ${token}` } })).json();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackboneModel } from '../../shared/backbone/backbone-model.ts';
@@ -51,6 +52,35 @@ describe('npm start, then train while it runs, then classify (the newcomer flow,
     let maxDiff = 0;
     for (let i = 0; i < 1280; i++) maxDiff = Math.max(maxDiff, Math.abs(fromWorker.embedding[i] - fromNode[i]));
     expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('answers an upload sent with Expect: 100-continue (as curl sends over 1 MB) with 100 Continue before the body', async () => {
+    const photo = readFileSync(imagePath('kite_and_cold.jpg'));
+    expect(photo.length).toBeGreaterThan(1_000_000);
+    const { interim, status, body } = await new Promise<{ interim: number[]; status: number; body: string }>((resolve, reject) => {
+      const interim: number[] = [];
+      const req = request(`${url}/v1/embed`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg', 'content-length': photo.length, expect: '100-continue' },
+      });
+      // The body waits for the interim answer, as curl's does; without one this times out instead of guessing.
+      const timer = setTimeout(() => req.destroy(new Error('no 100 Continue within 20 s')), 20_000);
+      req.on('information', (info) => interim.push(info.statusCode));
+      req.on('continue', () => {
+        clearTimeout(timer);
+        req.end(photo);
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ interim, status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(interim).toEqual([100]);
+    expect(status, body).toBe(200);
+    expect((JSON.parse(body) as { dimensions: number }).dimensions).toBe(1280);
   });
 
   it('serves a head that `edgehead train` publishes while the service runs, from the next request', async () => {
