@@ -42,14 +42,23 @@ async function request(url: string, token: string, init: RequestInit = {}): Prom
   }
 }
 
-async function errorMessage(response: Response): Promise<string> {
+/** The content type to upload a photo as, by its file extension. */
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** The code and message of the service's JSON error shape (or the start of whatever else it answered). */
+export async function errorBody(response: Response): Promise<{ code: string; message: string }> {
   const text = await response.text();
   try {
-    return (JSON.parse(text) as { error: { message: string } }).error.message;
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    return { code: error.code, message: error.message };
   } catch {
-    return text.slice(0, 200) || response.statusText;
+    return { code: `http_${response.status}`, message: text.slice(0, 200) || response.statusText };
   }
 }
+
+const errorMessage = async (response: Response) => (await errorBody(response)).message;
 
 /** Every example id (sha256) the service stores, through the paged listing. */
 async function storedIds(base: string, token: string): Promise<Set<string>> {
@@ -93,7 +102,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
       if (known.has(createHash('sha256').update(bytes).digest('hex'))) {
         summary.skipped++;
       } else {
-        const type = CONTENT_TYPES[file.path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+        const type = contentTypeFor(file.path);
         const response = await request(`${base}/v1/examples?label=${encodeURIComponent(file.label)}`, token, {
           method: 'POST',
           headers: { 'content-type': type },

@@ -10,7 +10,7 @@ import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { superviseWranglerDev } from './dev-supervisor.ts';
-import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT, wranglerBin } from './model-store.ts';
+import { localStateDir, openModelStore, PROJECT_ROOT, wranglerBin } from './model-store.ts';
 
 export interface ServeOptions {
   port: number;
@@ -35,7 +35,7 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
         `${stored ? 'imported' : 'using'} backbone ${manifest.name} (${manifest.id}): ${spec.inputWidth}x${spec.inputHeight} input, ${spec.embeddingSize}-d embeddings`,
       );
     } else {
-      options.log(`using backbone ${backboneId} from ${LOCAL_STATE_DIR}`);
+      options.log(`using backbone ${backboneId} from ${localStateDir()}`);
     }
     const head = await getCurrentHeadPointer(kv);
     options.log(head ? `serving head ${head.version}` : 'no head yet: train one with `npx edgehead train --data DIR` while the service runs');
@@ -51,7 +51,7 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
  */
 export function runWranglerDev(port: number, log: (line: string) => void, extraArgs: string[] = []): Promise<number> {
   return superviseWranglerDev(
-    [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', LOCAL_STATE_DIR, ...extraArgs],
+    [wranglerBin(), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', localStateDir(), ...extraArgs],
     { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     PROJECT_ROOT,
     { log },
@@ -86,13 +86,13 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
 export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
   try {
-    await promisify(execFile)(process.execPath, [wranglerBin(), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR], {
+    await promisify(execFile)(process.execPath, [wranglerBin(), 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir()], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${LOCAL_STATE_DIR} failed:\n${stdout}${stderr}`);
+    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${localStateDir()} failed:\n${stdout}${stderr}`);
   }
-  log(`D1 migrations applied to the local state in ${LOCAL_STATE_DIR}`);
+  log(`D1 migrations applied to the local state in ${localStateDir()}`);
 }

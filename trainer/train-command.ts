@@ -34,6 +34,8 @@ export interface TrainCommandOptions {
   publish: boolean;
   remote: boolean;
   cacheDir?: string;
+  /** Worker threads that embed the photos (default 1: this thread). */
+  threads?: number;
   quiet?: boolean;
   /** Train also on augmented views (flips, crops) of the training photos. */
   augment?: boolean;
@@ -129,6 +131,8 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const hasSplit = files.some((f) => f.split === 'val');
       const { examples, skipped, cached } = await embedFolder(files, model, cache, {
         quiet: options.quiet,
+        threads: options.threads,
+        backbone: source,
         histograms: true,
         // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
         augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
