@@ -28,9 +28,13 @@ const WORKER_URL = new URL('./embed-worker.mjs', import.meta.url);
 function startWorker(backbone: { bytes: Uint8Array; name: string }): Promise<Worker> {
   const worker = new Worker(WORKER_URL, { workerData: backbone });
   return new Promise((resolve, reject) => {
-    worker.once('message', () => resolve(worker));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`an embedding worker exited with code ${code} while starting`)));
+    const onError = (error: Error) => reject(error);
+    const onExit = (code: number) => reject(new Error(`an embedding worker exited with code ${code} while starting`));
+    worker.once('message', () => {
+      worker.off('error', onError).off('exit', onExit);
+      resolve(worker);
+    });
+    worker.once('error', onError).once('exit', onExit);
   });
 }
 
@@ -66,7 +70,6 @@ export async function startEmbedPool(backbone: { bytes: Uint8Array; name: string
     busy.clear();
   };
   for (const worker of workers) {
-    worker.removeAllListeners();
     worker.on('message', (reply: Reply) => {
       const job = busy.get(worker);
       if (!job || 'ready' in reply) return;
@@ -92,7 +95,7 @@ export async function startEmbedPool(backbone: { bytes: Uint8Array; name: string
     },
     async close() {
       broken ??= new Error('the embedding pool is closed');
-      for (const worker of workers) worker.removeAllListeners('exit');
+      for (const worker of workers) worker.removeAllListeners('exit').removeAllListeners('error');
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -72,8 +72,9 @@ describe('edgehead train (the CLI, in a child process)', () => {
 
   it('says plainly what is missing instead of a stack trace', async () => {
     const noData = await runCli(['train'], env);
-    expect(noData.code).toBe(1);
+    expect(noData.code).toBe(2);
     expect(noData.stderr).toContain('train needs --data DIR');
+    expect(noData.stderr).toContain('Usage: edgehead train --data DIR');
     const badDir = await runCli(['train', '--data', '/nonexistent/photos'], env);
     expect(badDir.stderr).toContain('is not a folder');
     const empty = await runCli(['train', '--data', data], { EDGEHEAD_STATE_DIR: tempDir('empty'), EDGEHEAD_CACHE_DIR: cache });
