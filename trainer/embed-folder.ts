@@ -27,10 +27,7 @@ export interface EmbedFolderOptions {
   /** Which files also get augmented views (the training split, when augmenting). */
   augment?: (file: LabelledFile) => boolean;
   label?: string;
-  /**
-   * Embed on this many worker threads (each builds its own runtime from `backbone`); 1 or no `backbone`: on this
-   * thread with `model`. The threads start only when a photo needs work the cache cannot answer.
-   */
+  /** Embed on this many threads: this one (with `model`) and worker threads that build their own from `backbone`. */
   threads?: number;
   backbone?: { bytes: Uint8Array; name: string };
 }
@@ -75,18 +72,19 @@ async function embedFile(file: LabelledFile, cache: EmbeddingCache, options: Emb
 
 /**
  * Embeds every file (the plain view, plus augmented views for files `augment` selects), reusing cached
- * embeddings keyed by image content and view, on `threads` worker threads. Results come in file order and are
- * the same bits whatever the thread count. Files that fail to decode are skipped with the reason.
+ * embeddings keyed by image content and view, on `threads` threads: this one plus `threads - 1` workers, started
+ * only once a photo needs the backbone (a warm cache needs only histograms, done here). Results come in file order
+ * and are the same bits whatever the thread count. Files that fail to decode are skipped with the reason.
  */
 export async function embedFolder(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: EmbedFolderOptions = {}): Promise<EmbeddedFolder> {
-  const threads = options.backbone ? Math.max(1, options.threads ?? 1) : 1;
+  const workers = options.backbone ? Math.max(1, options.threads ?? 1) - 1 : 0;
   let pool: Promise<EmbedPool> | null = null;
-  const compute = threads === 1 ? async (task: EmbedTask) => runEmbedTask(task, model) : async (task: EmbedTask) => (await (pool ??= startEmbedPool(options.backbone!, threads))).run(task);
+  const here = async (task: EmbedTask) => runEmbedTask(task, model);
+  const remote = async (task: EmbedTask) => (task.embedding || task.views ? (await (pool ??= startEmbedPool(options.backbone!, workers))).run(task) : here(task));
   const outcomes: Outcome[] = new Array(files.length);
   const progress = startProgress(options.label ?? 'embedding', files.length, { quiet: options.quiet });
   let next = 0;
-  // Two photos in flight per thread, so a worker never waits while this thread reads and hashes the next one.
-  const lane = async () => {
+  const lane = async (compute: (task: EmbedTask) => Promise<EmbedTaskResult>) => {
     while (next < files.length) {
       const i = next++;
       outcomes[i] = await embedFile(files[i], cache, options, compute);
@@ -94,7 +92,8 @@ export async function embedFolder(files: LabelledFile[], model: BackboneModel, c
     }
   };
   try {
-    await Promise.all(Array.from({ length: threads === 1 ? 1 : threads * 2 }, lane));
+    // One lane here; two per worker, so a worker never waits while this thread reads and hashes its next photo.
+    await Promise.all([lane(here), ...Array.from({ length: workers * 2 }, () => lane(remote))]);
   } finally {
     progress.stop();
     if (pool) await (await (pool as Promise<EmbedPool>)).close();

@@ -38,8 +38,9 @@ describe('embedFolder on worker threads', () => {
 
   it('gives bit-for-bit the embeddings, views and histograms of the single-thread path, in file order, and reuses the cache', async () => {
     const single = await run(tempDir('threads-1'), 1);
-    const twoCache = tempDir('threads-2');
-    const two = await run(twoCache, 2);
+    const twoCache = tempDir('threads-3');
+    // Three threads: this one and two workers; with five lanes over five files, the workers take four of them.
+    const two = await run(twoCache, 3);
     expect(single.examples).toHaveLength(4);
     expect(single.examples.filter((e) => e.views.length === AUGMENTED_VIEWS.length)).toHaveLength(2);
     expect(two.skipped).toEqual(single.skipped);
@@ -47,7 +48,7 @@ describe('embedFolder on worker threads', () => {
     expect(fingerprint(two)).toEqual(fingerprint(single));
     expect([two.embedded, two.cached]).toEqual([4, 0]);
 
-    const warm = await run(twoCache, 2);
+    const warm = await run(twoCache, 3);
     expect([warm.embedded, warm.cached]).toEqual([0, 4]);
     expect(fingerprint(warm)).toEqual(fingerprint(single));
   });
