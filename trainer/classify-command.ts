@@ -75,15 +75,16 @@ export function classifyJsonLine(row: ClassifyRow): string {
 /** The answers as a table: file, label, confidence, unknown reason, milliseconds; errors in place of the label. */
 export function formatClassifyTable(rows: ClassifyRow[]): string {
   const header = ['FILE', 'LABEL', 'CONFIDENCE', 'UNKNOWN', 'MS'];
-  const cells = rows.map((row) => {
-    const name = basename(row.file);
-    const ms = row.ms.toFixed(0);
-    if (!row.ok) return [name, `error ${row.status || ''} ${row.error.code}: ${row.error.message}`.replace('  ', ' '), '', '', ms];
+  const answered = rows.flatMap((row) => {
+    if (!row.ok) return [];
     const { answer } = row;
     const unknown = answer.label === null ? `${answer.reason} (${answer.candidate}?)` : '';
-    return [name, answer.label ?? 'unknown', answer.score.toFixed(3), unknown, ms];
+    return [[basename(row.file), answer.label ?? 'unknown', answer.score.toFixed(3), unknown, row.ms.toFixed(0)]];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (i === 1 && c[2] === '' ? 0 : c[i].length))));
+  const widths = header.map((h, i) => Math.max(h.length, ...answered.map((c) => c[i].length), ...(i === 0 ? rows.map((r) => basename(r.file).length) : [])));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), ...cells.map(line)].join('\n');
+  let next = 0;
+  // A failed file keeps its place, with the error where the answer would be.
+  const body = rows.map((row) => (row.ok ? line(answered[next++]) : `${basename(row.file).padEnd(widths[0])}  error ${row.status || '-'} ${row.error.code}: ${row.error.message} (${row.ms.toFixed(0)} ms)`));
+  return [line(header), ...body].join('\n');
 }

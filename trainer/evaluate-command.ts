@@ -64,7 +64,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
     await Promise.all([startTfBackend(), startWebp()]);
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
-      options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
+      options.log(`evaluating head ${manifest.version} of ${where} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
       const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet, threads: options.threads, backbone: { bytes: backbone.bytes, name: backbone.manifest.name } });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);

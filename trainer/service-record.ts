@@ -57,10 +57,14 @@ export function writeServiceRecord(port: number, stateDir: string, now = new Dat
   const text = `${JSON.stringify(record, null, 2)}\n`;
   const paths = [serviceRecordPath(stateDir), CURRENT_SERVICE_PATH];
   for (const path of paths) writeAtomically(path, text);
-  return () => {
+  const remove = () => {
+    process.off('exit', remove);
     // Only our own record: a newer `serve` may have replaced the checkout's current one meanwhile.
     for (const path of paths) if (readServiceRecord(path)?.pid === process.pid) rmSync(path, { force: true });
   };
+  // Also on process.exit(), which a signal handler of wrangler's (exit-hook, from getPlatformProxy) may call first.
+  process.on('exit', remove);
+  return remove;
 }
 
 /**
