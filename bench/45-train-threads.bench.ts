@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../trainer/model-store.ts';
 import { table, writeSection } from './lib/section.ts';
@@ -41,6 +41,7 @@ const data: Record<string, unknown> = { cores: cpus().length, runs: RUNS };
 const rate = (photos: number, ms: number[]) => photos / (quantile(ms, 0.5) / 1000);
 const medians: Record<string, { embed: number; whole: number }> = {};
 const THREADS = [1, 2];
+const loadBefore = loadavg()[0];
 const runs: Record<string, TrainRun[]> = {};
 // Interleaved (1, 2, 1, 2, ...), so a change in the machine's load hits both thread counts alike.
 for (let run = 0; run < RUNS; run++) {
@@ -67,10 +68,12 @@ for (const threads of THREADS) {
     data[`${cache}-${threads}`] = { photos, embedImagesPerSecond: embed, wholeImagesPerSecond: whole, runs: these };
   }
 }
+const load = `${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`;
+data.loadAverage = load;
 const ratio = (cache: string) => (medians[`${cache}-2`].embed / medians[`${cache}-1`].embed).toFixed(2);
 writeSection(
   import.meta.url,
-  `## 45-train-threads: \`edgehead train\` embedding on 1 and 2 threads
+  `## \`edgehead train\`: embedding photos on 1 and 2 threads
 
 The real CLI (\`edgehead train --data hymenoptera --backbone mobilenet_v2_1.0_224_quant --no-publish --threads N\`), ${RUNS}
 runs each, medians. "embed" is the embedding phase (reading, hashing, the cache, embedding, colour histograms);
@@ -79,10 +82,10 @@ cache; warm: the same command again, nothing re-embedded.
 
 ${table(['threads', 'cache', 'photos', 'embedded / cached', 'embed images/s', 'whole images/s', 'whole ms'], rows)}
 
-2 threads vs 1, embedding phase: **${ratio('cold')}x** cold, **${ratio('warm')}x** warm (${cpus().length} cores, shared with
-whatever else runs: see the load average in the header). With a warm cache both do the same work on one thread (the
-workers start only when a photo needs the backbone; the colour histograms are computed here), so the warm ratio is
-run-to-run noise.
+2 threads vs 1, embedding phase: **${ratio('cold')}x** cold, **${ratio('warm')}x** warm (${cpus().length} cores, load average
+${load}: with more runnable threads than cores, a second thread only adds to this command's share of them). With a
+warm cache both do the same work on one thread (the workers start only when a photo needs the backbone; the colour
+histograms are computed here), so the warm ratio is run-to-run noise.
 `,
   data,
 );

@@ -24,6 +24,8 @@ interface Job {
 type Reply = { ready: true } | { id: number; result: EmbedTaskResult } | { id: number; failure: EmbedTaskFailure };
 
 const WORKER_URL = new URL('./embed-worker.mjs', import.meta.url);
+/** Tasks in flight per worker. */
+const DEPTH = 2;
 
 function startWorker(backbone: { bytes: Uint8Array; name: string }): Promise<Worker> {
   const worker = new Worker(WORKER_URL, { workerData: backbone });
@@ -51,30 +53,31 @@ export async function startEmbedPool(backbone: { bytes: Uint8Array; name: string
     throw failed.reason;
   }
   const queue: Job[] = [];
-  const idle = [...workers];
-  const busy = new Map<Worker, Job>();
+  // Each worker's tasks in flight, oldest first (a worker answers in order). Two per worker: the next one already
+  // waits in the worker's own message queue, so it never idles while this thread is busy embedding a photo itself.
+  const inFlight = new Map<Worker, Job[]>(workers.map((w) => [w, []]));
   let broken: Error | null = null;
   let nextId = 0;
 
   const pump = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.pop()!;
+    while (queue.length > 0) {
+      const [worker, jobs] = [...inFlight].reduce((a, b) => (b[1].length < a[1].length ? b : a));
+      if (jobs.length >= DEPTH) return;
       const job = queue.shift()!;
-      busy.set(worker, job);
+      jobs.push(job);
       worker.postMessage({ id: job.id, task: job.task }, [job.task.bytes.buffer as ArrayBuffer]);
     }
   };
   const fail = (error: Error) => {
     broken ??= error;
-    for (const job of [...busy.values(), ...queue.splice(0)]) job.reject(broken);
-    busy.clear();
+    for (const jobs of inFlight.values()) for (const job of jobs.splice(0)) job.reject(broken);
+    for (const job of queue.splice(0)) job.reject(broken);
   };
   for (const worker of workers) {
     worker.on('message', (reply: Reply) => {
-      const job = busy.get(worker);
-      if (!job || 'ready' in reply) return;
-      busy.delete(worker);
-      idle.push(worker);
+      if ('ready' in reply) return;
+      const job = inFlight.get(worker)!.shift();
+      if (!job) return;
       if ('failure' in reply) job.reject(new EdgeheadError(reply.failure.status, reply.failure.code, reply.failure.message));
       else job.resolve(reply.result);
       pump();
