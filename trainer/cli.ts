@@ -1,105 +1,78 @@
-/** The `edgehead` command line: thin argument handling over the trainer's commands. */
-import { parseArgs } from 'node:util';
+/** The `edgehead` command line: one table of commands and their options (cli-options.ts) over the trainer's commands. */
+import { availableParallelism } from 'node:os';
 import { EdgeheadError } from '../shared/errors.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
-import { openModelStore } from './model-store.ts';
+import { classifyJsonLine, formatClassifyTable, runClassifyCommand } from './classify-command.ts';
+import { commandHelp, integer, numeric, overviewHelp, parseCommand, text, UsageError, type CommandSpec, type Log, type OptionSpec, type Values } from './cli-options.ts';
+import { localStateDir, openModelStore } from './model-store.ts';
 import { runPushCommand } from './push-command.ts';
 import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerDev } from './serve-command.ts';
+import { DEFAULT_PORT, findServiceUrl, isAlive, portFrom, readServiceRecord, resolveStateDir, serviceRecordPath, writeServiceRecord } from './service-record.ts';
 import { runTrainCommand } from './train-command.ts';
 import { formatRanking, runRankCommand } from './rank-command.ts';
 import { formatEvaluation, runEvaluateCommand } from './evaluate-command.ts';
 import { runExportCommand } from './export-command.ts';
 
-const HELP = `edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)
+const INTRO = 'edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)';
+const OUTRO = `Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
+cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.
+The local service: \`edgehead serve\` records its port in the state folder, and the other commands find it there.`;
 
-Usage:
-  edgehead serve [--port 8787] [--backbone PATH|URL] [--sha256 HEX]
-      Import the backbone into the local state if needed, then run the edge service (wrangler dev)
-      on http://127.0.0.1:PORT. Also: EDGEHEAD_BACKBONE=PATH|URL. This is what \`npm start\` runs.
-  edgehead train --data DIR [--backbone PATH|URL] [--seed N] [--l2 X] [--val-fraction F] [--augment] [--head linear|mlp|auto]
-                 [--background-label LABEL] [--no-publish] [--remote] [--json]
-      Train a head on DIR (DIR/{train,val}/<label>/* or DIR/<label>/*) with the frozen backbone the local
-      service serves (or --backbone), print validation metrics, and publish it (to the local state, or
-      with --remote to the deployed MODELS namespace). Safe while the service runs. The temperature and
-      per-label "unknown" thresholds are fitted on the validation split; a warning is printed (and stored)
-      when the head barely beats the majority label or a colour-histogram baseline. --augment also trains
-      on flipped and cropped views (embedded once, cached). --head auto also trains a one-hidden-layer head
-      (early-stopped on a slice of the training photos) and keeps it only if it validates better.
-  edgehead rank --data DIR [--backbone PATH|URL ...] [--folds 5] [--json]
-      Compare candidate backbones on DIR before deploying: per backbone, the k-fold cross-validated
-      accuracy of a linear head, a training-free score (leave-one-out nearest-neighbour accuracy) and the
-      time each took; recommends one, prints the command that switches the service to it, and warns when
-      even the best barely beats the majority label or a colour-histogram baseline. Without --backbone:
-      the local service's backbone plus known public backbones already downloaded (nothing is fetched).
-  edgehead evaluate --data DIR [--out DIR] [--remote] [--json]
-      Score the serving head (of the local state, or --remote) on DIR (its val split when it has one):
-      accuracy, per-label precision/recall/F1, confusion matrix, ECE and reliability diagram, misclassified
-      photos. Writes report.html (SVG charts) and report.json to --out (default ./edgehead-report).
-  edgehead backbone import PATH|URL [--sha256 HEX] [--remote]
-      Import a TFLite backbone and make it the one new heads are trained on.
-  edgehead push --data DIR [--url URL] [--token T] [--concurrency 4] [--json]
-      Upload the labelled photos of DIR (DIR/<label>/* or DIR/{train,val}/<label>/*) as examples to the
-      service (default the local one), concurrently with a progress bar. Photos the service already
-      stores (same sha256) are skipped, so an interrupted push resumes. The admin token comes from
-      --token, EDGEHEAD_ADMIN_TOKEN, or for a local URL the .dev.vars that \`npm start\` created.
-  edgehead export --out DIR [--version V] [--url URL] [--token T] [--json]
-      Write the classifier the service serves (or head version V) as a TensorFlow.js LayersModel that
-      tf.loadLayersModel runs in a browser or Node: model.json + weight shards (backbone, head and
-      temperature in one graph; input RGB 0..255, output calibrated probabilities per label), head.json
-      (the head alone), labels.txt and a README on preprocessing. Token as for push.
-  edgehead --help
+const DATA_HELP = 'an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg';
+const opt = {
+  state: { type: 'string', value: 'DIR', help: 'local state folder (default: the running service\'s, else .wrangler/state; env EDGEHEAD_STATE_DIR)' },
+  port: { type: 'string', value: 'N', help: 'port of the local service (default: the one `edgehead serve` recorded; env EDGEHEAD_PORT)' },
+  url: { type: 'string', value: 'URL', help: 'base URL of the service (default: the local one `edgehead serve` started)' },
+  data: { type: 'string', value: 'DIR', required: true, help: DATA_HELP },
+  backbone: { type: 'string', value: 'PATH|URL', help: 'a .tflite backbone (default: the one the local service serves)' },
+  sha256: { type: 'string', value: 'HEX', help: 'the sha256 a backbone URL must have' },
+  remote: { type: 'boolean', help: 'use the deployed MODELS namespace instead of the local state' },
+  seed: { type: 'string', value: 'N', help: 'random seed (default 42)' },
+  threads: { type: 'string', value: 'N', help: `embed on N worker threads (default: every core, here ${availableParallelism()})` },
+  json: { type: 'boolean', help: 'print the result as JSON' },
+  quiet: { type: 'boolean', help: 'no progress bar' },
+} satisfies Record<string, OptionSpec>;
 
-Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
-cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.`;
+const threadsFrom = (values: Values) => integer(values, 'threads', availableParallelism(), 1, 64);
 
-type Log = (line: string) => void;
-
-function number(raw: string | undefined, name: string, fallback: number | undefined): number | undefined {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new EdgeheadError(400, 'bad_argument', `--${name} must be a number, got ${JSON.stringify(raw)}`);
-  return value;
+async function serve(values: Values, _positionals: string[], log: Log): Promise<number> {
+  const port = portFrom(text(values, 'port')) ?? DEFAULT_PORT;
+  const stateDir = localStateDir();
+  const running = readServiceRecord(serviceRecordPath(stateDir));
+  if (running && running.pid !== process.pid && isAlive(running.pid)) {
+    throw new EdgeheadError(409, 'already_serving', `an edgehead service already serves ${stateDir} at ${running.url} (pid ${running.pid}); stop it first, or pass --state DIR`);
+  }
+  await prepareLocalState({ port, backbone: text(values, 'backbone'), sha256: text(values, 'sha256'), log });
+  await applyLocalMigrations(log);
+  ensureAdminToken(log);
+  const removeRecord = writeServiceRecord(port, stateDir);
+  try {
+    return await runWranglerDev(port, log);
+  } finally {
+    removeRecord();
+  }
 }
 
 function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
   if (raw === undefined || raw === 'linear' || raw === 'mlp' || raw === 'auto') return raw ?? 'linear';
-  throw new EdgeheadError(400, 'bad_argument', `--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
+  throw new UsageError(`--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
 }
 
-async function train(args: string[], log: Log, out: Log): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      backbone: { type: 'string' },
-      sha256: { type: 'string' },
-      seed: { type: 'string' },
-      l2: { type: 'string' },
-      'val-fraction': { type: 'string' },
-      'no-publish': { type: 'boolean' },
-      remote: { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      'background-label': { type: 'string' },
-      augment: { type: 'boolean' },
-      'no-augment': { type: 'boolean' },
-      head: { type: 'string' },
-    },
-  });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
+async function train(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const result = await runTrainCommand({
-    data: values.data,
-    backbone: values.backbone,
-    sha256: values.sha256,
-    seed: number(values.seed, 'seed', 42)!,
-    l2: number(values.l2, 'l2', undefined),
-    valFraction: number(values['val-fraction'], 'val-fraction', 0.2)!,
+    data: text(values, 'data')!,
+    backbone: text(values, 'backbone'),
+    sha256: text(values, 'sha256'),
+    seed: numeric(values, 'seed', 42),
+    l2: numeric(values, 'l2'),
+    valFraction: numeric(values, 'val-fraction', 0.2),
     publish: !values['no-publish'],
     remote: Boolean(values.remote),
-    backgroundLabel: values['background-label'],
+    backgroundLabel: text(values, 'background-label'),
     augment: Boolean(values.augment) && !values['no-augment'],
-    headKind: headKind(values.head),
+    headKind: headKind(text(values, 'head')),
+    threads: threadsFrom(values),
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });
@@ -110,16 +83,12 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
   return 0;
 }
 
-async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
-  });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+async function evaluate(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const result = await runEvaluateCommand({
-    data: values.data,
+    data: text(values, 'data')!,
     remote: Boolean(values.remote),
-    out: values.out ?? 'edgehead-report',
+    out: text(values, 'out') ?? 'edgehead-report',
+    threads: threadsFrom(values),
     quiet: Boolean(values.quiet || values.json),
     log,
   });
@@ -127,26 +96,13 @@ async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
   return 0;
 }
 
-async function rank(args: string[], log: Log, out: Log): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      backbone: { type: 'string', multiple: true },
-      folds: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-  });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'rank needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
-  const folds = number(values.folds, 'folds', 5)!;
-  if (!Number.isInteger(folds) || folds < 2) throw new EdgeheadError(400, 'bad_argument', `--folds must be an integer >= 2, got ${values.folds}`);
+async function rank(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const result = await runRankCommand({
-    data: values.data,
-    backbones: values.backbone ?? [],
-    folds,
-    seed: number(values.seed, 'seed', 42)!,
+    data: text(values, 'data')!,
+    backbones: (values.backbone as string[] | undefined) ?? [],
+    folds: integer(values, 'folds', 5, 2, 100),
+    seed: numeric(values, 'seed', 42),
+    threads: threadsFrom(values),
     quiet: Boolean(values.quiet || values.json),
     log,
   });
@@ -154,10 +110,9 @@ async function rank(args: string[], log: Log, out: Log): Promise<number> {
   return 0;
 }
 
-async function backbone(args: string[], log: Log): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sha256: { type: 'string' }, remote: { type: 'boolean' } } });
-  if (positionals[0] !== 'import' || !positionals[1]) throw new EdgeheadError(400, 'bad_argument', 'usage: edgehead backbone import PATH|URL [--sha256 HEX] [--remote]');
-  const source = await resolveBackboneSource(positionals[1], { sha256: values.sha256 });
+async function backbone(values: Values, positionals: string[], log: Log): Promise<number> {
+  if (positionals[0] !== 'import' || !positionals[1] || positionals.length > 2) throw new UsageError('the only subcommand is: backbone import PATH|URL');
+  const source = await resolveBackboneSource(positionals[1], { sha256: text(values, 'sha256') });
   const { kv, where, close } = await openModelStore({ remote: Boolean(values.remote) });
   try {
     const { manifest, stored } = await importBackbone(kv, source.bytes, source, new Date());
@@ -168,26 +123,14 @@ async function backbone(args: string[], log: Log): Promise<number> {
   return 0;
 }
 
-async function push(args: string[], log: Log, out: Log): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      concurrency: { type: 'string' },
-      quiet: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'push needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
-  const concurrency = number(values.concurrency, 'concurrency', 4)!;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new EdgeheadError(400, 'bad_argument', '--concurrency must be an integer from 1 to 32');
+const serviceUrl = (values: Values) => findServiceUrl({ url: text(values, 'url'), port: portFrom(text(values, 'port')), stateDir: localStateDir() });
+
+async function push(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const summary = await runPushCommand({
-    data: values.data,
-    url: values.url ?? 'http://127.0.0.1:8787',
-    token: values.token ?? process.env.EDGEHEAD_ADMIN_TOKEN,
-    concurrency,
+    data: text(values, 'data')!,
+    url: serviceUrl(values),
+    token: text(values, 'token') ?? process.env.EDGEHEAD_ADMIN_TOKEN,
+    concurrency: integer(values, 'concurrency', 4, 1, 32),
     quiet: Boolean(values.quiet || values.json),
     log,
   });
@@ -195,70 +138,202 @@ async function push(args: string[], log: Log, out: Log): Promise<number> {
   return summary.failed.length ? 1 : 0;
 }
 
-async function exportModel(args: string[], log: Log, out: Log): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { out: { type: 'string' }, version: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } },
+async function classify(values: Values, files: string[], _log: Log, out: Log): Promise<number> {
+  if (files.length === 0) throw new UsageError('classify needs at least one FILE');
+  const json = Boolean(values.json);
+  const rows = await runClassifyCommand({ files, url: serviceUrl(values), topK: values['top-k'] === undefined ? undefined : integer(values, 'top-k', 1, 1, 1000) }, (row) => {
+    if (json) out(classifyJsonLine(row));
   });
-  if (!values.out) throw new EdgeheadError(400, 'bad_argument', 'export needs --out DIR (the folder to write model.json and its weights to)');
-  const result = await runExportCommand({
-    out: values.out,
-    version: values.version,
-    url: values.url ?? 'http://127.0.0.1:8787',
-    token: values.token ?? process.env.EDGEHEAD_ADMIN_TOKEN,
-    log,
-  });
+  if (!json) out(formatClassifyTable(rows));
+  return rows.some((r) => !r.ok) ? 1 : 0;
+}
+
+async function exportModel(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
+  const dir = text(values, 'out');
+  if (!dir) throw new UsageError('export needs --out DIR (the folder to write model.json and its weights to)');
+  const result = await runExportCommand({ out: dir, version: text(values, 'version'), url: serviceUrl(values), token: text(values, 'token') ?? process.env.EDGEHEAD_ADMIN_TOKEN, log });
   const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
   out(values.json ? JSON.stringify(result, null, 2) : `exported head ${result.version} (${result.labels.join(', ')}) to ${result.out}: ${result.files.map((f) => f.path).join(', ')} (${(bytes / 1e6).toFixed(1)} MB)`);
   return 0;
 }
 
-async function serve(args: string[], log: Log): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, backbone: { type: 'string' }, sha256: { type: 'string' } } });
-  const port = number(values.port, 'port', 8787)!;
-  await prepareLocalState({ port, backbone: values.backbone, sha256: values.sha256, log });
-  await applyLocalMigrations(log);
-  ensureAdminToken(log);
-  return runWranglerDev(port, log);
+/** Every command, in the order the overview lists them. */
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'serve',
+    summary: 'run the edge service locally (what `npm start` runs)',
+    description: `Import the backbone into the local state if needed, then run the edge service (wrangler dev) on
+http://127.0.0.1:PORT, recording the port in the state folder for the other commands. Also: EDGEHEAD_BACKBONE=PATH|URL.`,
+    options: { port: { ...opt.port, help: `port to listen on (default ${DEFAULT_PORT}; env EDGEHEAD_PORT)` }, state: opt.state, backbone: { ...opt.backbone, help: 'a .tflite backbone to import and serve' }, sha256: opt.sha256 },
+    run: serve,
+  },
+  {
+    name: 'train',
+    summary: 'train a head on a labelled folder and publish it',
+    description: `Train a head on DIR with the frozen backbone the local service serves (or --backbone), print validation
+metrics, and publish it (to the local state, or with --remote to the deployed MODELS namespace). Safe while the
+service runs. The temperature and per-label "unknown" thresholds are fitted on the validation split; a warning is
+printed (and stored) when the head barely beats the majority label or a colour-histogram baseline. Photos are
+embedded on every core, each once: embeddings are cached by content.`,
+    options: {
+      data: opt.data,
+      state: opt.state,
+      backbone: opt.backbone,
+      sha256: opt.sha256,
+      seed: opt.seed,
+      l2: { type: 'string', value: 'X', help: 'L2 penalty of the head (default: chosen by validation)' },
+      'val-fraction': { type: 'string', value: 'F', help: 'share of photos held out when DIR has no val split (default 0.2)' },
+      augment: { type: 'boolean', help: 'also train on flipped and cropped views (embedded once, cached)' },
+      'no-augment': { type: 'boolean', help: 'do not augment (overrides --augment)' },
+      head: { type: 'string', value: 'linear|mlp|auto', help: 'head kind; auto keeps a one-hidden-layer head only if it validates better' },
+      'background-label': { type: 'string', value: 'LABEL', help: 'a label meaning "none of the others" (classify answers null)' },
+      'no-publish': { type: 'boolean', help: 'train and report, publish nothing' },
+      remote: opt.remote,
+      threads: opt.threads,
+      json: opt.json,
+      quiet: opt.quiet,
+    },
+    run: train,
+  },
+  {
+    name: 'rank',
+    summary: 'compare candidate backbones on a labelled folder',
+    description: `Per backbone: the k-fold cross-validated accuracy of a linear head, a training-free score (leave-one-out
+nearest-neighbour accuracy) and the time each took; recommends one and prints the command that switches the
+service to it. Without --backbone: the local service's backbone plus known public backbones already downloaded.`,
+    options: {
+      data: opt.data,
+      state: opt.state,
+      backbone: { ...opt.backbone, multiple: true, help: 'a candidate .tflite backbone' },
+      folds: { type: 'string', value: 'N', help: 'cross-validation folds (default 5)' },
+      seed: opt.seed,
+      threads: opt.threads,
+      json: opt.json,
+      quiet: opt.quiet,
+    },
+    run: rank,
+  },
+  {
+    name: 'evaluate',
+    summary: 'score the serving head on a labelled folder; HTML + JSON report',
+    description: `Score the head the local service serves (the state of the running \`edgehead serve\`, or --state; or --remote)
+on DIR (its val split when it has one): accuracy, per-label precision/recall/F1, confusion matrix, ECE and
+reliability diagram, misclassified photos. Writes report.html (SVG charts) and report.json to --out.`,
+    options: {
+      data: opt.data,
+      state: opt.state,
+      out: { type: 'string', value: 'DIR', help: 'report folder (default ./edgehead-report)' },
+      remote: opt.remote,
+      threads: opt.threads,
+      json: opt.json,
+      quiet: opt.quiet,
+    },
+    run: evaluate,
+  },
+  {
+    name: 'backbone',
+    args: 'import PATH|URL',
+    summary: 'import a TFLite backbone for new heads',
+    description: 'Import a TFLite backbone and make it the one new heads are trained on.',
+    options: { sha256: opt.sha256, state: opt.state, remote: opt.remote },
+    run: backbone,
+  },
+  {
+    name: 'push',
+    summary: 'upload a labelled folder as examples to the service',
+    description: `Upload the labelled photos of DIR as examples to the service (default: the local one \`edgehead serve\`
+started), concurrently with a progress bar. Photos the service already stores (same sha256) are skipped, so an
+interrupted push resumes. The admin token comes from --token, EDGEHEAD_ADMIN_TOKEN, or for a local URL the
+.dev.vars that \`edgehead serve\` created.`,
+    options: {
+      data: opt.data,
+      url: opt.url,
+      port: opt.port,
+      state: opt.state,
+      token: { type: 'string', value: 'T', help: 'admin token (env EDGEHEAD_ADMIN_TOKEN)' },
+      concurrency: { type: 'string', value: 'N', help: 'uploads in flight (default 4)' },
+      json: opt.json,
+      quiet: opt.quiet,
+    },
+    run: push,
+  },
+  {
+    name: 'classify',
+    args: 'FILE...',
+    summary: 'classify photos with the running service',
+    description: `Post each FILE to the service's /v1/classify (default: the local one \`edgehead serve\` started) and print a
+table: file, label, confidence, the reason when the answer is "unknown", and the round trip in ms; with --json one
+line per file. A file the service refuses is shown with its error; the exit code is 1 if any failed.`,
+    options: { url: opt.url, port: opt.port, state: opt.state, 'top-k': { type: 'string', value: 'N', help: 'predictions per answer in --json' }, json: { type: 'boolean', help: 'one JSON line per file' } },
+    run: classify,
+  },
+  {
+    name: 'export',
+    summary: 'write the serving classifier as a TensorFlow.js model',
+    description: `Write the classifier the service serves (or head version V) as a TensorFlow.js LayersModel that
+tf.loadLayersModel runs in a browser or Node: model.json + weight shards (backbone, head and temperature in one
+graph; input RGB 0..255, output calibrated probabilities per label), head.json (the head alone), labels.txt and a
+README on preprocessing. Token as for push.`,
+    options: {
+      out: { type: 'string', value: 'DIR', required: true, help: 'folder to write model.json, its weights, head.json and labels.txt to' },
+      version: { type: 'string', value: 'V', help: 'head version to export (default: the serving one)' },
+      url: opt.url,
+      port: opt.port,
+      state: opt.state,
+      token: { type: 'string', value: 'T', help: 'admin token (env EDGEHEAD_ADMIN_TOKEN)' },
+      json: opt.json,
+    },
+    run: exportModel,
+  },
+];
+
+const OVERVIEW = overviewHelp(COMMANDS, INTRO, OUTRO);
+
+/** `edgehead help [COMMAND]`, `edgehead --help`, `edgehead` alone. */
+function help(topic: string | undefined, log: Log, out: Log): number {
+  if (topic === undefined) {
+    out(OVERVIEW);
+    return 0;
+  }
+  const spec = COMMANDS.find((c) => c.name === topic);
+  if (!spec) {
+    log(`edgehead: unknown command ${JSON.stringify(topic)}\n\n${OVERVIEW}`);
+    return 2;
+  }
+  out(commandHelp(spec));
+  return 0;
 }
 
-/** Runs one CLI invocation; returns the exit code. User errors print one clear line, never a stack. */
+/** Runs one CLI invocation; returns the exit code: 0 done, 1 failed, 2 usage error. User errors print one clear line, never a stack. */
 export async function main(argv: string[], log: Log = (l) => console.error(l), out: Log = (l) => console.log(l)): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined) {
+    out(OVERVIEW);
+    return 1;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') return help(rest[0], log, out);
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (!spec) {
+    log(`edgehead: unknown command ${JSON.stringify(command)}\n\n${OVERVIEW}`);
+    return 2;
+  }
   try {
-    switch (command) {
-      case 'train':
-        return await train(rest, log, out);
-      case 'rank':
-        return await rank(rest, log, out);
-      case 'evaluate':
-        return await evaluate(rest, log, out);
-      case 'serve':
-        return await serve(rest, log);
-      case 'backbone':
-        return await backbone(rest, log);
-      case 'push':
-        return await push(rest, log, out);
-      case 'export':
-        return await exportModel(rest, log, out);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        out(HELP);
-        return command === undefined ? 1 : 0;
-      default:
-        log(`unknown command ${JSON.stringify(command)}\n\n${HELP}`);
-        return 2;
+    const parsed = parseCommand(spec, rest);
+    if (!parsed) {
+      out(commandHelp(spec));
+      return 0;
     }
+    // Every command that touches the local state reads it from here (model-store.ts), children included.
+    if (spec.options.state) process.env.EDGEHEAD_STATE_DIR = resolveStateDir(text(parsed.values, 'state'));
+    return await spec.run(parsed.values, parsed.positionals, log, out);
   } catch (error) {
+    if (error instanceof UsageError) {
+      log(`edgehead ${spec.name}: ${error.message}\n\n${commandHelp(spec)}`);
+      return 2;
+    }
     if (error instanceof EdgeheadError) {
       log(`edgehead: ${error.message}`);
       return 1;
-    }
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      log(`edgehead: ${error.message}\n\n${HELP}`);
-      return 2;
     }
     throw error;
   }

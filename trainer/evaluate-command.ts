@@ -26,6 +26,8 @@ export interface EvaluateCommandOptions {
   /** Folder the report goes to (report.json, report.html); created if needed. */
   out: string;
   cacheDir?: string;
+  /** Worker threads that embed the photos (default 1: this thread). */
+  threads?: number;
   quiet?: boolean;
   now?: Date;
   log: (line: string) => void;
@@ -62,9 +64,9 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
     await Promise.all([startTfBackend(), startWebp()]);
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
-      options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
+      options.log(`evaluating head ${manifest.version} of ${where} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
-      const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet });
+      const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet, threads: options.threads, backbone: { bytes: backbone.bytes, name: backbone.manifest.name } });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');
       const set = toTrainingSet(examples, head.labels);

@@ -17,8 +17,14 @@ const require = createRequire(import.meta.url);
 
 /** The project root: where wrangler.toml and the local state live. */
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
-/** `wrangler dev --persist-to` takes this folder and keeps its state in `v3/` below it. */
-export const LOCAL_STATE_DIR = process.env.EDGEHEAD_STATE_DIR ? resolve(process.env.EDGEHEAD_STATE_DIR) : join(PROJECT_ROOT, '.wrangler', 'state');
+/**
+ * The local state folder: `wrangler dev --persist-to` takes it and keeps its state in `v3/` below it. The CLI
+ * resolves `--state` (see service-record.ts) into EDGEHEAD_STATE_DIR before a command runs.
+ */
+export function localStateDir(): string {
+  return process.env.EDGEHEAD_STATE_DIR ? resolve(process.env.EDGEHEAD_STATE_DIR) : DEFAULT_STATE_DIR;
+}
+export const DEFAULT_STATE_DIR = join(PROJECT_ROOT, '.wrangler', 'state');
 
 export interface OpenStore {
   kv: KvLike;
@@ -37,9 +43,9 @@ async function openLocal(): Promise<OpenStore> {
   const { getPlatformProxy } = await import('wrangler');
   const proxy = await getPlatformProxy<{ MODELS: KvLike }>({
     configPath: join(PROJECT_ROOT, 'wrangler.toml'),
-    persist: { path: join(LOCAL_STATE_DIR, 'v3') },
+    persist: { path: join(localStateDir(), 'v3') },
   });
-  return { kv: proxy.env.MODELS, where: `local state in ${LOCAL_STATE_DIR}`, close: () => proxy.dispose() };
+  return { kv: proxy.env.MODELS, where: `local state in ${localStateDir()}`, close: () => proxy.dispose() };
 }
 
 /** A deployed namespace, through `wrangler kv key get|put --remote` (needs `wrangler login` and a real namespace id). */

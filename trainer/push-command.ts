@@ -5,7 +5,7 @@ import { EdgeheadError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
 import { readImageFolder } from './image-folder.ts';
 import { startProgress } from './progress.ts';
-import { adminToken, errorMessage, request, serviceBase } from './service-client.ts';
+import { adminToken, contentTypeFor, errorMessage, request, serviceBase } from './service-client.ts';
 
 export interface PushOptions {
   data: string;
@@ -27,8 +27,6 @@ export interface PushSummary {
   skipped: number;
   failed: { name: string; status: number; message: string }[];
 }
-
-const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
 /** Every example id (sha256) the service stores, through the paged listing. */
 async function storedIds(base: string, token: string): Promise<Set<string>> {
@@ -69,7 +67,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
       if (known.has(createHash('sha256').update(bytes).digest('hex'))) {
         summary.skipped++;
       } else {
-        const type = CONTENT_TYPES[file.path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+        const type = contentTypeFor(file.path);
         const response = await request(`${base}/v1/examples?label=${encodeURIComponent(file.label)}`, token, {
           method: 'POST',
           headers: { 'content-type': type },

@@ -22,6 +22,8 @@ export interface RankCommandOptions {
   folds: number;
   seed: number;
   cacheDir?: string;
+  /** Worker threads that embed the photos (default 1: this thread). */
+  threads?: number;
   quiet?: boolean;
   clock?: () => number;
   log: (line: string) => void;
@@ -114,7 +116,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
       options.log(`[${index + 1}/${unique.length}] ${source.name} (${id}): embedding ${files.length} photos`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize);
       const t0 = clock();
-      const embedded = await embedFolder(files, model, cache, { quiet: options.quiet, histograms: index === 0, label: source.name });
+      const embedded = await embedFolder(files, model, cache, { quiet: options.quiet, histograms: index === 0, label: source.name, threads: options.threads, backbone: source });
       const t1 = clock();
       const set = toTrainingSet(embedded.examples, labels);
       const keys = embedded.examples.map((e) => e.sha256);

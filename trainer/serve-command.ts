@@ -11,7 +11,7 @@ import { importBackbone } from '../shared/store/import-backbone.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { superviseWranglerDev } from './dev-supervisor.ts';
 import { freePort, startFrontProxy } from './front-proxy.ts';
-import { LOCAL_STATE_DIR, openModelStore, PROJECT_ROOT } from './model-store.ts';
+import { localStateDir, openModelStore, PROJECT_ROOT } from './model-store.ts';
 import { wranglerCommand } from './process-tether.ts';
 
 export interface ServeOptions {
@@ -37,7 +37,7 @@ export async function prepareLocalState(options: ServeOptions): Promise<{ backbo
         `${stored ? 'imported' : 'using'} backbone ${manifest.name} (${manifest.id}): ${spec.inputWidth}x${spec.inputHeight} input, ${spec.embeddingSize}-d embeddings`,
       );
     } else {
-      options.log(`using backbone ${backboneId} from ${LOCAL_STATE_DIR}`);
+      options.log(`using backbone ${backboneId} from ${localStateDir()}`);
     }
     const head = await getCurrentHeadPointer(kv);
     options.log(head ? `serving head ${head.version}` : 'no head yet: train one with `npx edgehead train --data DIR` while the service runs');
@@ -59,7 +59,7 @@ export async function runWranglerDev(port: number, log: (line: string) => void, 
   log(`serving on http://127.0.0.1:${port} (wrangler dev behind it on port ${wranglerPort})`);
   try {
     return await superviseWranglerDev(
-      wranglerCommand(['dev', '--ip', '127.0.0.1', '--port', String(wranglerPort), '--persist-to', LOCAL_STATE_DIR, ...extraArgs]),
+      wranglerCommand(['dev', '--ip', '127.0.0.1', '--port', String(wranglerPort), '--persist-to', localStateDir(), ...extraArgs]),
       { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       PROJECT_ROOT,
       { log },
@@ -96,7 +96,7 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
 export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
-  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', LOCAL_STATE_DIR]);
+  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir()]);
   try {
     await promisify(execFile)(command, args, {
       cwd: PROJECT_ROOT,
@@ -104,7 +104,7 @@ export async function applyLocalMigrations(log: (line: string) => void): Promise
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${LOCAL_STATE_DIR} failed:\n${stdout}${stderr}`);
+    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${localStateDir()} failed:\n${stdout}${stderr}`);
   }
-  log(`D1 migrations applied to the local state in ${LOCAL_STATE_DIR}`);
+  log(`D1 migrations applied to the local state in ${localStateDir()}`);
 }

@@ -32,12 +32,26 @@ export async function request(url: string, token: string, init: RequestInit = {}
   }
 }
 
-/** The message of the service's JSON error shape, or the start of whatever else it answered. */
-export async function errorMessage(response: Response): Promise<string> {
+
+const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/** The content type to upload a photo as, by its file extension. */
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** The code and message of the service's JSON error shape (or the start of whatever else it answered). */
+export async function errorBody(response: Response): Promise<{ code: string; message: string }> {
   const text = await response.text();
   try {
-    return (JSON.parse(text) as { error: { message: string } }).error.message;
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    return { code: error.code, message: error.message };
   } catch {
-    return text.slice(0, 200) || response.statusText;
+    return { code: `http_${response.status}`, message: text.slice(0, 200) || response.statusText };
   }
+}
+
+/** The message of the service's JSON error shape, or the start of whatever else it answered. */
+export async function errorMessage(response: Response): Promise<string> {
+  return (await errorBody(response)).message;
 }

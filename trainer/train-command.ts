@@ -34,6 +34,8 @@ export interface TrainCommandOptions {
   publish: boolean;
   remote: boolean;
   cacheDir?: string;
+  /** Worker threads that embed the photos (default 1: this thread). */
+  threads?: number;
   quiet?: boolean;
   /** Train also on augmented views (flips, crops) of the training photos. */
   augment?: boolean;
@@ -60,6 +62,8 @@ export interface TrainCommandResult {
   published: HeadManifest | null;
   /** Photos whose label the model confidently contradicts (out-of-fold), most suspect first. */
   suspects: FolderSuspect[];
+  /** Milliseconds spent embedding the folder (cache reads included). */
+  embedMs: number;
 }
 
 async function chooseBackbone(options: TrainCommandOptions, store: () => Promise<OpenStore>): Promise<BackboneSource> {
@@ -127,14 +131,19 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize);
       const hasSplit = files.some((f) => f.split === 'val');
+      const embedStarted = performance.now();
       const { examples, skipped, cached } = await embedFolder(files, model, cache, {
         quiet: options.quiet,
+        threads: options.threads,
+        backbone: source,
         histograms: true,
         // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
         augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
       });
+      const embedMs = Math.round(performance.now() - embedStarted);
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
-      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''}`);
+      const rate = (files.length / Math.max(embedMs / 1000, 1e-3)).toFixed(1);
+      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''} in ${(embedMs / 1000).toFixed(1)} s (${rate} images/s on ${options.threads ?? 1} thread(s))`);
 
       const { train, val } = hasSplit
         ? { train: examples.filter((e) => e.file.split === 'train'), val: examples.filter((e) => e.file.split === 'val') }
@@ -209,7 +218,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
         );
         options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
       }
-      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published, suspects };
+      return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published, suspects, embedMs };
     } finally {
       model.dispose();
     }

@@ -28,7 +28,8 @@ describe('edgehead train (the CLI, in a child process)', () => {
 
   it('is installed as the package bin and prints help', async () => {
     const { stdout } = await promisify(execFile)('npx', ['--no-install', 'edgehead', '--help'], { cwd: REPO_DIR });
-    expect(stdout).toContain('edgehead train --data DIR');
+    expect(stdout).toContain('Usage: edgehead <command> [options]');
+    expect(stdout).toMatch(/^\s+train\s+train a head/m);
   });
 
   it('trains on a split-less folder, publishes into the local state, and a second run re-embeds nothing', async () => {
@@ -72,8 +73,9 @@ describe('edgehead train (the CLI, in a child process)', () => {
 
   it('says plainly what is missing instead of a stack trace', async () => {
     const noData = await runCli(['train'], env);
-    expect(noData.code).toBe(1);
+    expect(noData.code).toBe(2);
     expect(noData.stderr).toContain('train needs --data DIR');
+    expect(noData.stderr).toContain('Usage: edgehead train --data DIR');
     const badDir = await runCli(['train', '--data', '/nonexistent/photos'], env);
     expect(badDir.stderr).toContain('is not a folder');
     const empty = await runCli(['train', '--data', data], { EDGEHEAD_STATE_DIR: tempDir('empty'), EDGEHEAD_CACHE_DIR: cache });
@@ -118,7 +120,7 @@ describe('edgehead train (the CLI, in a child process)', () => {
 
   it('refuses an unknown --head and a --background-label that is not a label', async () => {
     const head = await runCli(['train', '--data', data, '--backbone', TINY, '--head', 'deep', '--no-publish'], env);
-    expect(head.code).toBe(1);
+    expect(head.code).toBe(2);
     expect(head.stderr).toContain('--head must be linear, mlp or auto');
     const background = await runCli(['train', '--data', data, '--backbone', TINY, '--background-label', 'wasps', '--no-publish'], env);
     expect(background.code).toBe(1);

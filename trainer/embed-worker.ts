@@ -1,0 +1,25 @@
+/**
+ * One embedding worker thread (see embed-pool.ts): builds its own backbone runtime (tfjs wasm backend, image
+ * kernels, WebP codec, the model from the backbone's bytes), then runs one task per message.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
+import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { EdgeheadError } from '../shared/errors.ts';
+import { runEmbedTask, type EmbedTask } from './embed-task.ts';
+import { startTfBackend } from './tf-backend.ts';
+import { startWebp } from './webp-codec.ts';
+
+const { bytes, name } = workerData as { bytes: Uint8Array; name: string };
+await Promise.all([startTfBackend(), startWebp()]);
+const model = createBackboneModel(importTflite(bytes, { name }));
+
+parentPort!.on('message', ({ id, task }: { id: number; task: EmbedTask }) => {
+  try {
+    parentPort!.postMessage({ id, result: runEmbedTask(task, model) });
+  } catch (error) {
+    if (!(error instanceof EdgeheadError)) throw error;
+    parentPort!.postMessage({ id, failure: { status: error.status, code: error.code, message: error.message } });
+  }
+});
+parentPort!.postMessage({ ready: true });
