@@ -134,7 +134,7 @@ describe('edgehead export: the served classifier as a TensorFlow.js model (again
     expect(lines).toEqual(['edgehead: fetching head h-20200101T000000Z-00000000 failed (404): head version "h-20200101T000000Z-00000000" does not exist']);
     lines.length = 0;
     expect(await main(['export'], (l) => lines.push(l), (l) => lines.push(l))).toBe(2);
-    expect(lines.join('\n')).toMatch(/^edgehead export: export needs --out DIR[^\n]*\n\nedgehead export --out DIR/);
+    expect(lines.join('\n')).toMatch(/^edgehead export: export needs --out DIR[^\n]*\n\nUsage: edgehead export --out DIR/);
   });
 
   it('leaves no tensors behind after predicting', () => {
