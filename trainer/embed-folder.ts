@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BackboneModel } from '../shared/backbone/backbone-model.ts';
 import { embedAugmentedViews, embedImage } from '../shared/embed-image.ts';
+import type { ImageRuntime } from '../shared/image/image-runtime.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import type { TrainingSet } from '../shared/head/train-head.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
@@ -46,14 +47,16 @@ export interface EmbeddedFolder {
 
 /**
  * Embeds every file (the plain view, plus augmented views for files `augment` selects), reusing cached
- * embeddings keyed by image content and view. Files that fail to decode are skipped with the reason.
+ * embeddings keyed by image content and view; `image` is the process's image runtime (trainer/runtime.ts). Files that fail to decode are skipped with the reason.
  */
-export async function embedFolder(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: EmbedFolderOptions = {}): Promise<EmbeddedFolder> {
+export async function embedFolder(
+  files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, image: ImageRuntime, options: EmbedFolderOptions = {},
+): Promise<EmbeddedFolder> {
   const examples: Example[] = [];
   const skipped: { name: string; reason: string }[] = [];
   let cached = 0;
   const progress = startProgress(options.label ?? 'embedding', files.length, { quiet: options.quiet });
-  const limits = { maxImagePixels: MAX_TRAINING_PIXELS };
+  const limits = { maxImagePixels: MAX_TRAINING_PIXELS, runtime: image };
   for (const file of files) {
     const bytes = new Uint8Array(await readFile(file.path));
     const sha256 = sha256File(bytes);

@@ -9,7 +9,7 @@ import { loadStoredBackbone, type LoadedBackbone } from '../shared/load-backbone
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer, loadHead, type HeadManifest } from '../shared/store/head-store.ts';
 import type { KvLike } from '../shared/store/kv-like.ts';
-import { startTfBackend } from './tf-backend.ts';
+import { isolateRuntime } from './runtime.ts';
 
 export interface ServingModels {
   backbone: LoadedBackbone;
@@ -50,7 +50,7 @@ export class ModelCache {
 
   /** A stored backbone by id (cached like the serving one), for embedding examples. */
   backbone(id: string): Promise<LoadedBackbone> {
-    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, startTfBackend()));
+    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, isolateRuntime().backend()));
   }
 
   /**

@@ -8,6 +8,7 @@ import { planarInputSupported, type PlanarSource } from './preprocess.ts';
 import { decodePng } from './png/decode-png.ts';
 import { probeImage } from './probe-image.ts';
 import { decodeWebp } from './webp/decode-webp.ts';
+import type { ImageRuntime } from './image-runtime.ts';
 
 export interface DecodeOptions {
   /** refuse before decoding when width*height exceeds this */
@@ -18,6 +19,8 @@ export interface DecodeOptions {
   maxWebpPixels?: number;
   /** the per-request decode budget in bytes (MAX_DECODE_BYTES): caps a progressive JPEG's coefficient buffers; DEFAULT_CONFIG.maxDecodeBytes when absent */
   maxDecodeBytes?: number;
+  /** the adapter's image runtime (wasm kernels, WebP codec, scratch); absent: JavaScript paths only, WebP refused */
+  runtime?: ImageRuntime;
 }
 
 function jpegLimits(maxDecodeBytes: number | undefined): JpegLimits {
@@ -70,10 +73,10 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
         'webp_too_large',
       );
     }
-    return { ...decodeWebp(bytes), channels: 3 };
+    return { ...decodeWebp(bytes, options.runtime?.webp ?? null), channels: 3 };
   }
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
-  const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes) });
+  const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
 }
 
@@ -89,16 +92,16 @@ export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; so
  * Throws as {@link decodeImage}.
  */
 export function decodeForModel(
-  bytes: Uint8Array, options: { maxPixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+  bytes: Uint8Array, options: Omit<DecodeOptions, 'minSide'> & { height: number; width: number; reuse?: Uint8ClampedArray[] },
 ): ModelImage {
   const minSide = Math.max(options.height, options.width);
   const info = probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
-    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, minSide }) };
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, runtime: options.runtime, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
-  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes) });
-  const source = { jpeg, orientation: info.orientation };
+  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
+  const source = { jpeg, orientation: info.orientation, kernels: options.runtime?.kernels };
   if (planarInputSupported(source, options)) return { kind: 'planar', source };
   const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);
   return { kind: 'rgb', image: applyExifOrientation({ data: rgb, width: jpeg.width, height: jpeg.height, channels: 3 }, info.orientation) };

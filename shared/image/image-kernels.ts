@@ -7,8 +7,8 @@
  *   its inverse DCTs (sizes 1, 2, 3, 4 and 8; other sizes, and scans too big for the memory cap, stay in
  *   JavaScript): a 1 MP decode takes ~2.7 instead of ~3.4 ms in workerd.
  * workerd cannot compile WebAssembly from bytes, so the runtime adapters hand over a compiled module (the
- * worker's wasm import, or Node reading the file) with {@link installImageKernels}; until then, or where
- * WebAssembly SIMD is missing, the JavaScript paths run. The worker and the CLI both install it, so training
+ * worker's wasm import, or Node reading the file) and keep the instance in their image runtime
+ * (image-runtime.ts); without one the JavaScript paths run. The worker and the CLI both build it, so training
  * and serving see identical inputs.
  */
 
@@ -259,23 +259,10 @@ export class ImageKernels {
   }
 }
 
-let installed: ImageKernels | null = null;
-
 /**
- * Makes {@link planesToModelInput} use the kernel compiled from image-kernels.wasm; `null` goes back to the
- * JavaScript path (tests compare the two). Does nothing useful where WebAssembly SIMD is missing: the
- * module then fails to compile before it gets here.
+ * Instantiates the kernels from image-kernels.wasm for an image runtime (image-runtime.ts). The module fails
+ * to compile where WebAssembly SIMD is missing, before it gets here.
  */
-export function installImageKernels(module: WebAssembly.Module | null): void {
-  installed = module ? new ImageKernels(module) : null;
-}
-
-/** Puts back a kernel taken from {@link imageKernels} (or null), without compiling it again. */
-export function setImageKernels(kernel: ImageKernels | null): void {
-  installed = kernel;
-}
-
-/** The installed kernel, or null when the JavaScript path runs. */
-export function imageKernels(): ImageKernels | null {
-  return installed;
+export function createImageKernels(module: WebAssembly.Module): ImageKernels {
+  return new ImageKernels(module);
 }

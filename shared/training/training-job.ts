@@ -10,6 +10,7 @@
  */
 import type { BackboneModel } from '../backbone/backbone-model.ts';
 import { embedImageViews } from '../embed-image.ts';
+import type { ImageRuntime } from '../image/image-runtime.ts';
 import { sha256Hex } from '../hash.ts';
 import { calibrateHead } from '../head/calibrate-head.ts';
 import { evaluateHead, type HeadMetrics } from '../head/metrics.ts';
@@ -108,6 +109,8 @@ export interface TrainingDeps {
   lease: TrainingLease;
   /** Loads a stored backbone for re-embedding; called only when something needs embedding. */
   loadBackbone(id: string): Promise<BackboneModel>;
+  /** The adapter's image runtime (kernels, codecs), for decoding stored originals. */
+  image: ImageRuntime;
   now(): Date;
 }
 
@@ -246,7 +249,7 @@ async function trainAndDecide(
     for (const example of stale.slice(0, options.reembedBatch)) {
       const bytes = await deps.examples.readOriginal(example.id);
       if (!bytes) throw new Error(`the original of example ${example.id} is missing from the bucket`);
-      const { plain, flipped } = embedImageViews(bytes, model, { maxImagePixels: options.maxImagePixels });
+      const { plain, flipped } = embedImageViews(bytes, model, { maxImagePixels: options.maxImagePixels, runtime: deps.image });
       run.backboneForwards += 2;
       await deps.examples.setEmbeddings(example.id, backboneId, plain, flipped);
       run.reEmbedded++;

@@ -7,7 +7,6 @@ import { decide } from '../../shared/head/unknown.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readImageUpload } from '../request-body.ts';
-import { startWebp } from '../webp-codec.ts';
 
 /** `?top_k=N`: a positive integer; more than the number of labels simply returns them all. */
 export function parseTopK(raw: string | undefined, fallback: number): number {
@@ -30,7 +29,7 @@ export function parseMinScore(raw: string | undefined): number | undefined {
 }
 
 export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) => {
-  const { config, models } = c.var;
+  const { config, models, runtime } = c.var;
   const started = Date.now();
   const topK = parseTopK(c.req.query('top_k'), config.defaultTopK);
   const minScore = parseMinScore(c.req.query('min_score'));
@@ -41,10 +40,9 @@ export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) 
     const mp = (n: number) => (n / 1e6).toFixed(1);
     throw new TooLargeError(`image is ${info.width}x${info.height} = ${mp(info.width * info.height)} MP; the limit is ${mp(config.maxImagePixels)} MP`, 'too_many_pixels');
   }
-  if (info.format === 'webp') await startWebp();
   const serving = await models.serving();
   const loaded = Date.now();
-  const { embedding, timing } = embedImage(bytes, serving.backbone.model, config);
+  const { embedding, timing } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
   const headStart = Date.now();
   const probabilities = predictHead(serving.head, embedding, 1);
   const ranked = rankPredictions(serving.head, probabilities);

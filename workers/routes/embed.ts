@@ -1,16 +1,13 @@
 import { Hono } from 'hono';
 import { embedImage } from '../../shared/embed-image.ts';
 import type { AppEnv } from '../app-env.ts';
-import { sniffImageFormat } from '../../shared/image/probe-image.ts';
 import { readImageUpload } from '../request-body.ts';
-import { startWebp } from '../webp-codec.ts';
 
 /** The frozen backbone's embedding of an image: for similarity search, or for training elsewhere. */
 export const embedRoutes = new Hono<AppEnv>().post('/v1/embed', async (c) => {
-  const { config, models } = c.var;
+  const { config, models, runtime } = c.var;
   const bytes = await readImageUpload(c.req.raw, config.maxImageBytes);
-  if (sniffImageFormat(bytes) === 'webp') await startWebp();
   const backbone = await models.embeddingBackbone();
-  const { embedding } = embedImage(bytes, backbone.model, config);
+  const { embedding } = embedImage(bytes, backbone.model, { ...config, runtime: runtime.image });
   return c.json({ backbone: backbone.manifest.id, dimensions: embedding.length, embedding: Array.from(embedding) });
 });

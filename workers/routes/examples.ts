@@ -10,7 +10,6 @@ import { requireAdmin } from '../auth.ts';
 import { D1ExampleStore } from '../example-store.ts';
 import { D1SuspectStore } from '../suspect-store.ts';
 import { readUpload } from '../request-body.ts';
-import { startWebp } from '../webp-codec.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -49,7 +48,7 @@ export const exampleRoutes = new Hono<AppEnv>()
   .use('/v1/examples/*', requireAdmin)
   .use('/v1/labels', requireAdmin)
   .post('/v1/examples', async (c) => {
-    const { config, models } = c.var;
+    const { config, models, runtime } = c.var;
     const { bytes, fields } = await readUpload(c.req.raw, config.maxImageBytes);
     const label = validateLabel(fields.get('label'));
     const info = probeImage(bytes);
@@ -60,10 +59,9 @@ export const exampleRoutes = new Hono<AppEnv>()
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);
     if (existing) return c.json({ example: existing, created: false }, 200);
-    if (info.format === 'webp') await startWebp();
     const backbone = await models.trainingBackbone();
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
-    const views = embedImageViews(bytes, backbone.model, config);
+    const views = embedImageViews(bytes, backbone.model, { ...config, runtime: runtime.image });
     const { example, created } = await store.add(
       { id, label, contentType: CONTENT_TYPES[info.format], bytes: bytes.byteLength, width: info.width, height: info.height, backboneId: backbone.manifest.id },
       bytes,

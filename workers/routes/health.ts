@@ -1,17 +1,15 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
-import { imageKernels } from '../../shared/image/image-kernels.ts';
-import { startTfBackend } from '../tf-backend.ts';
 
 export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
-  const [backend, status] = await Promise.all([startTfBackend(), c.var.models.status()]);
+  const [backend, status] = await Promise.all([c.var.runtime.backend(), c.var.models.status()]);
   return c.json({
     ok: true,
     backend: backend.backend,
     simd: backend.simd,
     threads: backend.threads,
     // Which code turns decoded JPEG planes into the model input: the WebAssembly SIMD kernel, or JavaScript.
-    resize: imageKernels() ? 'wasm-simd' : 'js',
+    resize: c.var.runtime.image.kernels ? 'wasm-simd' : 'js',
     backbone: status.backboneId,
     head: status.headVersion,
   });
