@@ -4,7 +4,7 @@ import { applyExifOrientation } from './exif-orientation.ts';
 import type { RgbImage } from './image-types.ts';
 import { convertToRgb } from './jpeg/colour-convert.ts';
 import { decodeJpeg, decodeJpegPlanes, type JpegScale } from './jpeg/decode-jpeg.ts';
-import { planarInputSupported, type PlanarSource } from './preprocess.ts';
+import { planarInputSupported, type ModelImage } from './preprocess.ts';
 import { decodePng } from './png/decode-png.ts';
 import { probeImage } from './probe-image.ts';
 import { decodeWebp } from './webp/decode-webp.ts';
@@ -79,9 +79,6 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
   const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
 }
-
-/** A decoded image on its way to the model: RGB pixels, or a JPEG's planes still to be resized and converted. */
-export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; source: PlanarSource };
 
 /**
  * Decodes an image for {@link modelInputFrom} with a `height` x `width` target: as {@link decodeImage}

@@ -1,6 +1,5 @@
 import type { RgbImage } from './image-types.ts';
 import { flipHorizontal } from './augment.ts';
-import type { ModelImage } from './decode-image.ts';
 import type { JpegPlanes } from './jpeg/decode-jpeg.ts';
 import type { ImageKernels } from './image-kernels.ts';
 
@@ -96,6 +95,9 @@ export function toModelInput(
   }
   return out;
 }
+
+/** A decoded image on its way to the model (decodeForModel's result): RGB pixels, or a JPEG's planes still to be resized and converted. */
+export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; source: PlanarSource };
 
 /** Where the pixels come from for {@link planesToModelInput}: a JPEG's planes and how to turn them upright. */
 export interface PlanarSource {
