@@ -1,4 +1,5 @@
 import { BadRequestError } from './errors.ts';
+import { parseInteger } from './parse-integer.ts';
 
 /** The service's settings, parsed once from wrangler `vars` (all strings) into typed values with defaults. */
 export interface ServiceConfig {
@@ -119,8 +120,8 @@ function ratePeriod(raw: string | undefined): number {
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
+  const value = parseInteger(raw, 1);
+  if (value === null) {
     throw new BadRequestError(`config ${name}=${JSON.stringify(raw)} is not a positive integer`, 'invalid_config');
   }
   return value;

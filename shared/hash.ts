@@ -3,8 +3,18 @@
  * Used as a content version for published heads and models.
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256(bytes));
+}
+
+/**
+ * SHA-256 of some bytes (or of a string's UTF-8), 32 bytes, via Web Crypto: the core's one digest (content
+ * versions, example ids, constant-time token comparison). The Node CLI's synchronous twin is
+ * trainer/backbone-source.ts `sha256File` (node:crypto), for hashing whole folders of photos.
+ */
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   // Web Crypto's types refuse views that could be over a SharedArrayBuffer; ours never are.
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
 /** Bytes as lowercase hex, two characters per byte. */

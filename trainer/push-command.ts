@@ -1,8 +1,8 @@
 /** `edgehead push`: upload an ImageFolder as labelled examples to a running service (local or deployed). */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { EdgeheadError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
+import { sha256File } from './backbone-source.ts';
 import { readImageFolder } from './image-folder.ts';
 import { startProgress } from './progress.ts';
 import { DEV_VARS_PATH, readDevVarsToken } from './serve-command.ts';
@@ -90,7 +90,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
     while (next < files.length && !fatal) {
       const file = files[next++];
       const bytes = await readFile(file.path);
-      if (known.has(createHash('sha256').update(bytes).digest('hex'))) {
+      if (known.has(sha256File(bytes))) {
         summary.skipped++;
       } else {
         const type = CONTENT_TYPES[file.path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';

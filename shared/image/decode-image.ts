@@ -6,6 +6,7 @@ import { convertToRgb } from './jpeg/colour-convert.ts';
 import { decodeJpeg, decodeJpegPlanes, type JpegScale } from './jpeg/decode-jpeg.ts';
 import { planarInputSupported, type ModelImage } from './preprocess.ts';
 import { decodePng } from './png/decode-png.ts';
+import { checkPixelLimit, megapixels } from './pixel-limit.ts';
 import { probeImage } from './probe-image.ts';
 import { decodeWebp } from './webp/decode-webp.ts';
 import type { ImageRuntime } from './image-runtime.ts';
@@ -52,18 +53,14 @@ export function chooseJpegScale(width: number, height: number, minSide: number |
  * shorter side below `minSide`, unless the image itself is smaller); WebP is always decoded at full size, so
  * its frame must be within `maxWebpPixels`.
  * Returns interleaved RGB, `width * height * 3` bytes.
- * Throws TooLargeError (413) when width*height exceeds `maxPixels`, or for WebP `maxWebpPixels` (code webp_too_large); UnsupportedMediaError (415) for WebP
+ * Throws TooLargeError (413, code too_many_pixels) when width*height exceeds `maxPixels`, or for WebP `maxWebpPixels` (code webp_too_large); UnsupportedMediaError (415) for WebP
  * without an installed codec, GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
  * UndecodableImageError (422) for truncated or corrupt data.
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage {
   const info = probeImage(bytes);
+  checkPixelLimit(info, options.maxPixels);
   const pixels = info.width * info.height;
-  if (pixels > options.maxPixels) {
-    throw new TooLargeError(
-      `image is ${info.width}x${info.height} = ${megapixels(pixels)} MP; the limit is ${megapixels(options.maxPixels)} MP`,
-    );
-  }
   if (info.format === 'png') return { ...decodePng(bytes, { minSide: options.minSide }), channels: 3 };
   if (info.format === 'webp') {
     const limit = options.maxWebpPixels ?? DEFAULT_CONFIG.maxWebpPixels;
@@ -102,9 +99,4 @@ export function decodeForModel(
   if (planarInputSupported(source, options)) return { kind: 'planar', source };
   const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);
   return { kind: 'rgb', image: applyExifOrientation({ data: rgb, width: jpeg.width, height: jpeg.height, channels: 3 }, info.orientation) };
-}
-
-function megapixels(pixels: number): string {
-  const mp = pixels / 1e6;
-  return mp >= 10 ? String(Math.round(mp)) : String(Math.round(mp * 10) / 10);
 }

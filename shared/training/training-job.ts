@@ -15,7 +15,7 @@ import { sha256Hex } from '../hash.ts';
 import { calibrateHead } from '../head/calibrate-head.ts';
 import { evaluateHead, type HeadMetrics } from '../head/metrics.ts';
 import { DEFAULT_TOLERANCE, trainHead } from '../head/train-head.ts';
-import { getCurrentBackboneId } from '../store/backbone-store.ts';
+import { trainingBackboneId } from '../store/choose-backbone.ts';
 import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-store.ts';
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
@@ -237,7 +237,7 @@ async function trainAndDecide(
 ): Promise<RunRecord> {
   const pointer = await getCurrentHeadPointer(deps.kv);
   run.servingVersion = pointer?.version ?? null;
-  const backboneId = (await getCurrentBackboneId(deps.kv)) ?? pointer?.backboneId ?? null;
+  const backboneId = await trainingBackboneId(deps.kv, pointer);
   if (!backboneId) return finish('skipped', 'no backbone is imported yet');
   run.details.backboneId = backboneId;
 

@@ -17,7 +17,7 @@ const MUTABLE_STATE_ALLOWED = new Set(['shared/embed-image.ts']);
  * (errors, hash, time, config) are layer 0.
  */
 const LAYERS: [RegExp, number][] = [
-  [/^shared\/(errors|hash|time|config)\.ts$/, 0],
+  [/^shared\/(errors|hash|time|config|parse-integer)\.ts$/, 0],
   [/^shared\/(tflite|examples|tf)\//, 1],
   [/^shared\/image\//, 1],
   [/^shared\/(backbone|head)\//, 2],

@@ -1,21 +1,18 @@
 import { Hono } from 'hono';
 import { embedImage } from '../../shared/embed-image.ts';
-import { BadRequestError, TooLargeError } from '../../shared/errors.ts';
+import { BadRequestError } from '../../shared/errors.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
 import { oodScores } from '../../shared/head/ood.ts';
 import { decide } from '../../shared/head/unknown.ts';
+import { checkPixelLimit } from '../../shared/image/pixel-limit.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
+import { integerQuery } from '../query-params.ts';
 import { readImageUpload } from '../request-body.ts';
 
 /** `?top_k=N`: a positive integer; more than the number of labels simply returns them all. */
 export function parseTopK(raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-    throw new BadRequestError(`top_k must be a positive integer, got ${JSON.stringify(raw)}`, 'invalid_top_k');
-  }
-  return value;
+  return integerQuery(raw, { name: 'top_k', code: 'invalid_top_k', fallback, min: 1 });
 }
 
 /** `?min_score=X`: a number in [0, 1] that replaces the head's per-label thresholds for this request. */
@@ -36,10 +33,7 @@ export const classifyRoutes = new Hono<AppEnv>().post('/v1/classify', async (c) 
   const bytes = await readImageUpload(c.req.raw, config.maxImageBytes);
   // Header checks come before any model work, so bad input never waits for (or needs) a model.
   const info = probeImage(bytes);
-  if (info.width * info.height > config.maxImagePixels) {
-    const mp = (n: number) => (n / 1e6).toFixed(1);
-    throw new TooLargeError(`image is ${info.width}x${info.height} = ${mp(info.width * info.height)} MP; the limit is ${mp(config.maxImagePixels)} MP`, 'too_many_pixels');
-  }
+  checkPixelLimit(info, config.maxImagePixels);
   const serving = await models.serving();
   const loaded = Date.now();
   const { embedding, timing } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });

@@ -1,14 +1,16 @@
 /** Labelled examples (admin): ingest, list, get, relabel, delete, and label counts. */
 import { Hono } from 'hono';
 import { embedImageViews } from '../../shared/embed-image.ts';
-import { BadRequestError, NotFoundError, TooLargeError } from '../../shared/errors.ts';
+import { BadRequestError, NotFoundError } from '../../shared/errors.ts';
 import { validateLabel } from '../../shared/examples/label.ts';
 import { sha256Hex } from '../../shared/hash.ts';
+import { checkPixelLimit } from '../../shared/image/pixel-limit.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { D1ExampleStore } from '../example-store.ts';
 import { D1SuspectStore } from '../suspect-store.ts';
+import { integerQuery } from '../query-params.ts';
 import { readUpload } from '../request-body.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
@@ -21,10 +23,7 @@ function exampleId(raw: string): string {
 }
 
 function pageLimit(raw: string | undefined): number {
-  if (raw === undefined) return 50;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_PAGE) throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE}`, 'invalid_limit');
-  return value;
+  return integerQuery(raw, { name: 'limit', code: 'invalid_limit', fallback: 50, min: 1, max: MAX_PAGE });
 }
 
 function suspectOnly(raw: string | undefined): boolean {
@@ -52,9 +51,7 @@ export const exampleRoutes = new Hono<AppEnv>()
     const { bytes, fields } = await readUpload(c.req.raw, config.maxImageBytes);
     const label = validateLabel(fields.get('label'));
     const info = probeImage(bytes);
-    if (info.width * info.height > config.maxImagePixels) {
-      throw new TooLargeError(`image is ${info.width}x${info.height}; the limit is ${config.maxImagePixels} pixels`, 'too_many_pixels');
-    }
+    checkPixelLimit(info, config.maxImagePixels);
     const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);

@@ -1,11 +1,12 @@
 /** Retraining and head versions (admin): run a job now, list runs, list heads, promote (rollback), prune. */
 import { Hono } from 'hono';
-import { BadRequestError, ConflictError, NotFoundError } from '../../shared/errors.ts';
+import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../../shared/store/head-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { skippedForLease } from '../../shared/training/training-job.ts';
 import { D1RunLog } from '../example-store.ts';
+import { integerQuery } from '../query-params.ts';
 import { runTraining } from '../training.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
@@ -29,9 +30,7 @@ export const trainingRoutes = new Hono<AppEnv>()
     return c.json({ run });
   })
   .get('/v1/runs', async (c) => {
-    const raw = c.req.query('limit') ?? '20';
-    const limit = Number(raw);
-    if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new BadRequestError('limit must be an integer from 1 to 100', 'invalid_limit');
+    const limit = integerQuery(c.req.query('limit'), { name: 'limit', code: 'invalid_limit', fallback: 20, min: 1, max: 100 });
     return c.json(await new D1RunLog(c.env.DB).list(limit, c.req.query('cursor') || undefined));
   })
   .get('/v1/runs/:id', async (c) => {
