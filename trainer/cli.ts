@@ -1,6 +1,6 @@
 /** The `edgehead` command line: thin argument handling over the trainer's commands. */
 import { parseArgs } from 'node:util';
-import { EdgeheadError } from '../shared/errors.ts';
+import { EdgeheadError, UsageError } from '../shared/errors.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { openModelStore } from './model-store.ts';
@@ -52,13 +52,13 @@ type Log = (line: string) => void;
 function number(raw: string | undefined, name: string, fallback: number | undefined): number | undefined {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value)) throw new EdgeheadError(400, 'bad_argument', `--${name} must be a number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
   if (raw === undefined || raw === 'linear' || raw === 'mlp' || raw === 'auto') return raw ?? 'linear';
-  throw new EdgeheadError(400, 'bad_argument', `--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
+  throw new UsageError(`--head must be linear, mlp or auto, got ${JSON.stringify(raw)}`);
 }
 
 async function train(args: string[], log: Log, out: Log): Promise<number> {
@@ -81,7 +81,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       head: { type: 'string' },
     },
   });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
+  if (!values.data) throw new UsageError('train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
   const result = await runTrainCommand({
     data: values.data,
     backbone: values.backbone,
@@ -109,7 +109,7 @@ async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
     args,
     options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
   });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  if (!values.data) throw new UsageError('evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
   const result = await runEvaluateCommand({
     data: values.data,
     remote: Boolean(values.remote),
@@ -133,9 +133,9 @@ async function rank(args: string[], log: Log, out: Log): Promise<number> {
       quiet: { type: 'boolean' },
     },
   });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'rank needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
+  if (!values.data) throw new UsageError('rank needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
   const folds = number(values.folds, 'folds', 5)!;
-  if (!Number.isInteger(folds) || folds < 2) throw new EdgeheadError(400, 'bad_argument', `--folds must be an integer >= 2, got ${values.folds}`);
+  if (!Number.isInteger(folds) || folds < 2) throw new UsageError(`--folds must be an integer >= 2, got ${values.folds}`);
   const result = await runRankCommand({
     data: values.data,
     backbones: values.backbone ?? [],
@@ -150,7 +150,7 @@ async function rank(args: string[], log: Log, out: Log): Promise<number> {
 
 async function backbone(args: string[], log: Log): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sha256: { type: 'string' }, remote: { type: 'boolean' } } });
-  if (positionals[0] !== 'import' || !positionals[1]) throw new EdgeheadError(400, 'bad_argument', 'usage: edgehead backbone import PATH|URL [--sha256 HEX] [--remote]');
+  if (positionals[0] !== 'import' || !positionals[1]) throw new UsageError('usage: edgehead backbone import PATH|URL [--sha256 HEX] [--remote]');
   const source = await resolveBackboneSource(positionals[1], { sha256: values.sha256 });
   const { kv, where, close } = await openModelStore({ remote: Boolean(values.remote) });
   try {
@@ -174,9 +174,9 @@ async function push(args: string[], log: Log, out: Log): Promise<number> {
       json: { type: 'boolean' },
     },
   });
-  if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'push needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
+  if (!values.data) throw new UsageError('push needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
   const concurrency = number(values.concurrency, 'concurrency', 4)!;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new EdgeheadError(400, 'bad_argument', '--concurrency must be an integer from 1 to 32');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError('--concurrency must be an integer from 1 to 32');
   const summary = await runPushCommand({
     data: values.data,
     url: values.url ?? 'http://127.0.0.1:8787',

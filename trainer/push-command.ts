@@ -1,6 +1,6 @@
 /** `edgehead push`: upload an ImageFolder as labelled examples to a running service (local or deployed). */
 import { readFile } from 'node:fs/promises';
-import { EdgeheadError } from '../shared/errors.ts';
+import { EdgeheadError, NotReadyError, UnauthorizedError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
 import { sha256File } from './backbone-source.ts';
 import { readImageFolder } from './image-folder.ts';
@@ -38,7 +38,7 @@ async function request(url: string, token: string, init: RequestInit = {}): Prom
   try {
     return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
   } catch (error) {
-    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
+    throw new NotReadyError(`cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`, 'unreachable');
   }
 }
 
@@ -57,7 +57,7 @@ async function storedIds(base: string, token: string): Promise<Set<string>> {
   let cursor: string | null = null;
   do {
     const response = await request(`${base}/v1/examples?limit=200${cursor ? `&cursor=${cursor}` : ''}`, token);
-    if (!response.ok) throw new EdgeheadError(response.status === 401 ? 401 : 400, 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
+    if (!response.ok) throw new EdgeheadError(response.status === 401 ? 'unauthorized' : 'bad_request', 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
     const page = (await response.json()) as { examples: { id: string }[]; cursor: string | null };
     for (const example of page.examples) ids.add(example.id);
     cursor = page.cursor;
@@ -76,7 +76,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
   const base = url.origin + url.pathname.replace(/\/$/, '');
   const token = options.token ?? (isLocal(url) ? readDevVarsToken() : null);
   if (!token) {
-    throw new EdgeheadError(401, 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
+    throw new UnauthorizedError(`no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`, 'no_token');
   }
   const files = await readImageFolder(options.data, { minLabels: 1 });
   for (const label of new Set(files.map((f) => f.label))) validateLabel(label);
@@ -101,7 +101,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
         });
         if (response.status === 201) summary.created++;
         else if (response.status === 200) summary.existing++;
-        else if (response.status === 401) fatal = new EdgeheadError(401, 'unauthorized', `the service refused the admin token: ${await errorMessage(response)}`);
+        else if (response.status === 401) fatal = new UnauthorizedError(`the service refused the admin token: ${await errorMessage(response)}`);
         else summary.failed.push({ name: file.name, status: response.status, message: await errorMessage(response) });
         await response.body?.cancel().catch(() => {});
       }

@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EdgeheadError } from '../../shared/errors.ts';
+import { HTTP_STATUS } from '../../workers/http-status.ts';
 import { decodeForModel } from '../../shared/image/decode-image.ts';
 import type { ImageRuntime } from '../../shared/image/image-runtime.ts';
 import { modelInputFrom } from '../../shared/image/preprocess.ts';
@@ -63,8 +64,9 @@ export function runOne(bytes: Uint8Array, maxPixels: number, runtime: ImageRunti
     modelInputFrom(image, TARGET);
     result = { outcome: 'decoded' };
   } catch (error) {
-    if (error instanceof EdgeheadError && error.status >= 400 && error.status < 500) {
-      result = { outcome: 'refused', status: error.status, code: error.code, message: error.message.slice(0, 200) };
+    const status = error instanceof EdgeheadError ? HTTP_STATUS[error.kind] : 500;
+    if (error instanceof EdgeheadError && status >= 400 && status < 500) {
+      result = { outcome: 'refused', status, code: error.code, message: error.message.slice(0, 200) };
     } else {
       const e = error as Error;
       result = { outcome: 'bug', message: `${e?.name}: ${String(e?.message).slice(0, 300)}` };

@@ -26,7 +26,7 @@ describe('hostile JPEGs', () => {
     const stats = emptyJpegStats();
     const error = refusal(flood, 1, stats);
     expect(error.code).toBe('too_many_scans');
-    expect(error.status).toBe(422);
+    expect(error.kind).toBe('undecodable');
     expect(error.message).toBe('JPEG has more than 500 scans; at most 500 are accepted');
     expect(stats).toEqual({ scans: 501, scansDecoded: 1, scansSkipped: 499, blockVisits: DC_VISITS, coefficientBytes: 2 * FRAME_BLOCKS });
   });
