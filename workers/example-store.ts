@@ -15,7 +15,8 @@ import {
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
-import type { ExampleStore, StoredEmbeddings, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
+import type { RunDetails, RunRecord } from '../shared/training/run-record.ts';
+import type { ExampleStore, StoredEmbeddings, RunLog, TrainingLease } from '../shared/training/training-job.ts';
 import type { ExampleInfo } from './example-info.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
@@ -303,7 +304,7 @@ function toRun(row: RunRow): RunRecord {
     servingVersion: row.serving_version,
     publishedVersion: row.published_version,
     fingerprint: row.fingerprint,
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
+    details: row.details ? (JSON.parse(row.details) as RunDetails) : {},
   };
 }
 

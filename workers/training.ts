@@ -2,7 +2,8 @@
 import type { ServiceConfig } from '../shared/config.ts';
 import { toHex } from '../shared/hash.ts';
 import { compactUtcTimestamp } from '../shared/time.ts';
-import { runTrainingJob, type RunRecord } from '../shared/training/training-job.ts';
+import type { RunRecord } from '../shared/training/run-record.ts';
+import { runTrainingJob } from '../shared/training/training-job.ts';
 import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
 import { modelCacheFor } from './model-cache.ts';
 import { isolateRuntime } from './runtime.ts';

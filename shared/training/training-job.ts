@@ -20,6 +20,7 @@ import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-stor
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
+import { LEASE_HELD, type RunRecord, type RunStatus } from './run-record.ts';
 import { accuracyOf, correctness, holdoutSet, splitStored, trainingSet, transferOnHoldout, type StoredEmbeddings } from './holdout-split.ts';
 import { findStoredSuspects, guardWithoutSuspects, heldBackReason, holdoutSuspectMask, type StoredSuspect } from './suspect-step.ts';
 
@@ -46,37 +47,6 @@ export interface ExampleStore {
   compactLegacy(): Promise<number>;
   /** Replaces the recorded suspect labels with this run's (`suspect-step.ts`); optional for stores that keep none. */
   setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
-}
-
-/** `abandoned`: the run's process stopped heartbeating its lease (workerd killed); a later run marked it so. */
-export type RunStatus = 'running' | 'published' | 'kept' | 'skipped' | 'failed' | 'abandoned';
-
-/** `details.skip` of a run skipped because another run holds a live lease (`POST /v1/train` answers 409). */
-export const LEASE_HELD = 'lease_held';
-
-/** True when `run` was skipped because another run held a live lease: a typed flag, not a message match. */
-export function skippedForLease(run: RunRecord): boolean {
-  return run.status === 'skipped' && run.details.skip === LEASE_HELD;
-}
-
-export interface RunRecord {
-  id: string;
-  trigger: 'cron' | 'manual';
-  startedAt: string;
-  finishedAt: string | null;
-  status: RunStatus;
-  reason: string | null;
-  examplesTrain: number | null;
-  examplesHoldout: number | null;
-  /** examples re-embedded onto the training backbone by this run */
-  reEmbedded: number;
-  /** images passed through the backbone by this run (each example counts 2: plain and flipped) */
-  backboneForwards: number;
-  servingVersion: string | null;
-  publishedVersion: string | null;
-  /** hash of the examples and settings the decision was made on; equal hashes mean nothing changed */
-  fingerprint: string | null;
-  details: Record<string, unknown>;
 }
 
 /** Where runs are recorded (the D1 `runs` table in the worker). */
@@ -222,7 +192,10 @@ export async function runTrainingJob(deps: TrainingDeps, options: TrainingOption
   try {
     return await trainAndDecide(beating, options, run, finish);
   } catch (error) {
-    if (error instanceof LeaseLostError) return finish('kept', 'lost the training lease during the run (it was not renewed in time); nothing published');
+    if (error instanceof LeaseLostError) {
+      run.details.conflict = 'lease_lost';
+      return finish('kept', 'lost the training lease during the run (it was not renewed in time); nothing published');
+    }
     return finish('failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   } finally {
     await deps.lease.release(run.id);
@@ -355,11 +328,13 @@ async function trainAndDecide(
   // 6. Publish, only while holding the lease and only over the head this run compared against.
   if (!(await deps.lease.renew(run.id, deps.now().getTime(), options.leaseMs))) {
     run.fingerprint = null;
+    run.details.conflict = 'lease_lost';
     return finish('kept', 'lost the training lease before publishing');
   }
   const current = await getCurrentHeadPointer(deps.kv);
   if ((current?.version ?? null) !== run.servingVersion) {
     run.fingerprint = null;
+    run.details.conflict = 'serving_head_changed';
     return finish('kept', `the serving head changed to ${current?.version} during the run; not publishing over it`);
   }
   // Calibrate on the holdout as `edgehead train` does on its validation split: the temperature keeps every
@@ -380,14 +355,14 @@ async function trainAndDecide(
   const manifest = await publishHead(
     deps.kv,
     published,
-    { backboneId, metrics: candidateMetrics, calibration, transfer, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
+    { backboneId, metrics: candidateMetrics, calibration, transfer, training: { by: `${run.trigger} run ${run.id}`, ...run.details.training, guard: run.details.guard ?? null } },
     deps.now(),
   );
   run.publishedVersion = manifest.version;
   const why = !serving
     ? 'first head: every label has enough examples'
     : comparable
-      ? `candidate is not worse than ${serving.manifest.version} beyond what the holdout resolves (${(run.details.guard as { servingOnly: number }).servingOnly} lost, ${(run.details.guard as { candidateOnly: number }).candidateOnly} gained, p = ${decision!.pValue.toPrecision(3)})`
+      ? `candidate is not worse than ${serving.manifest.version} beyond what the holdout resolves (${run.details.guard!.servingOnly} lost, ${run.details.guard!.candidateOnly} gained, p = ${decision!.pValue.toPrecision(3)})`
       : `serving head ${serving.manifest.version} is on backbone ${serving.manifest.backboneId}; this is the first head on ${backboneId}`;
   return finish('published', why);
 }

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../shared/errors.ts';
 import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../../shared/store/head-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
-import { skippedForLease } from '../../shared/training/training-job.ts';
+import { skippedForLease } from '../../shared/training/run-record.ts';
 import { D1RunLog } from '../example-store.ts';
 import { integerQuery } from '../query-params.ts';
 import { runTraining } from '../training.ts';
