@@ -1,6 +1,6 @@
 /**
  * The WebAssembly kernels of the image path (shared/image/kernels/image-kernels.wasm, built from
- * image-kernels.as.ts next to it; one module, one memory):
+ * kernels/*.as.ts (entry image-kernels.as.ts); one module, one memory):
  * - the area resize and colour conversion behind {@link planesToModelInput}, in float32 with 128-bit SIMD:
  *   about 3x the JavaScript path, the same input to within 1e-6 (float32 rounding);
  * - the decoding of sequential JPEG scans: the same Huffman reads as the JavaScript decoder and bit for bit
@@ -11,6 +11,8 @@
  * (image-runtime.ts); without one the JavaScript paths run. The worker and the CLI both build it, so training
  * and serving see identical inputs.
  */
+
+import { TABLE_AC_FAST, TABLE_AC_PAIR, TABLE_BYTES, TABLE_LOOKUP, TABLE_MAX_CODE, TABLE_VALUE_OFFSET, TABLE_VALUES } from './jpeg/huffman-layout.ts';
 
 /** One plane as the kernel reads it: samples, the row and column weights of its resize. */
 export interface KernelPlane {
@@ -112,8 +114,6 @@ type DecodeScan = (
 /** Bytes one MCU can read past the end of its data (10 blocks of 64 codes and magnitudes of up to 27 bits), plus a 32-bit read. */
 const SCAN_PAD = 10 * 64 * 4 + 8;
 
-// Table layout of the kernel: lookup, acFast, acPair, maxCode, valueOffset, values.
-const TABLE_BYTES = 2048 + 4096 + 16384 + 72 + 72 + 256;
 
 type PlanesToInput = (
   planeCount: number, desc: number, columnsScratch: number, columns: number, rows: number, out: number,
@@ -177,7 +177,7 @@ export class ImageKernels {
     for (const slot of slots) for (const table of [slot.dc, slot.ac]) if (!tables.has(table)) tables.set(table, place(TABLE_BYTES));
     // The DC decode reads only lookup and the long-code fields: the AC look-ups of a DC table are not copied.
     const acTables = new Set(slots.map((slot) => slot.ac));
-    // The kernel reads the data reversed (see bitWindow in image-kernels.as.ts), from its end backwards: a block
+    // The kernel reads the data reversed (see bitWindow in kernels/scan-kernel.as.ts), from its end backwards: a block
     // read past the end of the data goes into the padding before it, until the check after its MCU turns it
     // into 'truncated'.
     const length = scan.ends[scan.ends.length - 1];
@@ -199,14 +199,15 @@ export class ImageKernels {
     });
     scan.starts.forEach((start, i) => words.set([start, scan.ends[i]], (segments >> 2) + 2 * i));
     for (const [table, at] of tables) {
-      new Uint16Array(buffer, at, 1024).set(table.lookup);
+      // The offsets of jpeg/huffman-layout.ts, which the AssemblyScript kernel reads too.
+      new Uint16Array(buffer, at + TABLE_LOOKUP, table.lookup.length).set(table.lookup);
       if (acTables.has(table)) {
-        words.set(table.acFast, (at + 2048) >> 2);
-        words.set(table.acPair, (at + 6144) >> 2);
+        words.set(table.acFast, (at + TABLE_AC_FAST) >> 2);
+        words.set(table.acPair, (at + TABLE_AC_PAIR) >> 2);
       }
-      words.set(table.maxCode, (at + 22528) >> 2);
-      words.set(table.valueOffset, (at + 22600) >> 2);
-      bytes.set(table.values, at + 22672);
+      words.set(table.maxCode, (at + TABLE_MAX_CODE) >> 2);
+      words.set(table.valueOffset, (at + TABLE_VALUE_OFFSET) >> 2);
+      bytes.set(table.values, at + TABLE_VALUES);
     }
     bytes.set(scan.data.subarray(0, length), copy);
     this.reverseBytes(copy, reversed, length);

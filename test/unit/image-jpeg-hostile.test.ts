@@ -101,13 +101,13 @@ describe('hostile JPEGs', () => {
     const scans = [{ comps: [0], ss: 0, se: 0, ah: 0, al: 0 }];
     const bytes = zeroJpeg({ width: 1000, height: 40000, sampling: [[1, 1]], progressive: true, scans });
     const stats = emptyJpegStats();
-    let status = 0, code = '';
+    let kind = '', code = '';
     try {
       decodeJpegPlanes(bytes, 2, { stats });
     } catch (error) {
-      ({ status, code } = error as { status: number; code: string });
+      ({ kind, code } = error as { kind: string; code: string });
     }
-    expect([status, code]).toEqual([413, 'decode_budget_exceeded']);
+    expect([kind, code]).toEqual(['too_large', 'decode_budget_exceeded']);
     expect(stats).toEqual(emptyJpegStats());
     // At 1/8 the same frame keeps DC only (2 bytes per block) and decodes.
     expect(decodeJpegPlanes(bytes, 1).width).toBe(125);
