@@ -4,7 +4,9 @@ import { toHex } from '../shared/hash.ts';
 import { compactUtcTimestamp } from '../shared/time.ts';
 import type { RunRecord } from '../shared/training/run-record.ts';
 import { runTrainingJob } from '../shared/training/training-job.ts';
-import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
+import { D1ExampleStore } from './example-store.ts';
+import { D1RunLog } from './run-log.ts';
+import { D1Lease } from './training-lease.ts';
 import { modelCacheFor } from './model-cache.ts';
 import { isolateRuntime } from './runtime.ts';
 

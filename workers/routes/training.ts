@@ -5,7 +5,7 @@ import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../..
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { skippedForLease } from '../../shared/training/run-record.ts';
-import { D1RunLog } from '../example-store.ts';
+import { D1RunLog } from '../run-log.ts';
 import { integerQuery } from '../query-params.ts';
 import { runTraining } from '../training.ts';
 
