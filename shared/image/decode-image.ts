@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG, DEFAULT_JPEG_LIMITS, type JpegLimits } from '../config.ts';
 import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
-import type { RgbImage } from './image-types.ts';
+import type { ImageInfo, RgbImage } from './image-types.ts';
 import { convertToRgb } from './jpeg/colour-convert.ts';
 import { decodeJpeg, decodeJpegPlanes, type JpegScale } from './jpeg/decode-jpeg.ts';
 import { planarInputSupported, type ModelImage } from './preprocess.ts';
@@ -22,6 +22,8 @@ export interface DecodeOptions {
   maxDecodeBytes?: number;
   /** the adapter's image runtime (wasm kernels, WebP codec, scratch); absent: JavaScript paths only, WebP refused */
   runtime?: ImageRuntime;
+  /** what probeImage already read from these bytes (so a caller that probed first does not parse the header again) */
+  info?: ImageInfo;
 }
 
 function jpegLimits(maxDecodeBytes: number | undefined): JpegLimits {
@@ -58,7 +60,7 @@ export function chooseJpegScale(width: number, height: number, minSide: number |
  * UndecodableImageError (422) for truncated or corrupt data.
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage {
-  const info = probeImage(bytes);
+  const info = options.info ?? probeImage(bytes);
   checkPixelLimit(info, options.maxPixels);
   const pixels = info.width * info.height;
   if (info.format === 'png') return { ...decodePng(bytes, { minSide: options.minSide }), channels: 3 };
@@ -89,9 +91,9 @@ export function decodeForModel(
   bytes: Uint8Array, options: Omit<DecodeOptions, 'minSide'> & { height: number; width: number; reuse?: Uint8ClampedArray[] },
 ): ModelImage {
   const minSide = Math.max(options.height, options.width);
-  const info = probeImage(bytes);
+  const info = options.info ?? probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
-    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, runtime: options.runtime, minSide }) };
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, runtime: options.runtime, info, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
   const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
