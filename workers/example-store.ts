@@ -15,7 +15,8 @@ import {
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
-import type { ExampleStore, StoredEmbeddings } from '../shared/training/training-job.ts';
+import type { StoredEmbeddings } from '../shared/training/holdout-split.ts';
+import type { ExampleStore } from '../shared/training/ports.ts';
 import type { ExampleInfo } from './example-info.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 

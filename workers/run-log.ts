@@ -1,6 +1,6 @@
 /** The retraining job's run log in D1 (`runs` table): each run's row, written at its start and its finish. */
 import type { RunDetails, RunRecord } from '../shared/training/run-record.ts';
-import type { RunLog } from '../shared/training/training-job.ts';
+import type { RunLog } from '../shared/training/ports.ts';
 
 interface RunRow {
   id: string;

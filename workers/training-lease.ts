@@ -1,5 +1,5 @@
 /** The retraining job's lease in D1 (`leases` table): one row, so overlapping runs never both publish. */
-import type { TrainingLease } from '../shared/training/training-job.ts';
+import type { TrainingLease } from '../shared/training/ports.ts';
 
 const LEASE = 'training';
 

@@ -19,7 +19,7 @@ import type { Head } from '../../shared/head/head-types.ts';
 import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
 import { trainHead, type QuantisedTrainingSet, type TrainingSet } from '../../shared/head/train-head.ts';
 import { allocateQuantisedRows, quantiseEmbeddingInto } from '../../shared/examples/embedding-codec.ts';
-import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
+import { WARM_START_TOLERANCE } from '../../shared/training/train-steps.ts';
 import { decodeForModel } from '../../shared/image/decode-image.ts';
 import { modelInputFrom, type ModelImage } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
