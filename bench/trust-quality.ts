@@ -31,8 +31,8 @@ import { sha256File } from '../trainer/backbone-source.ts';
 import { embedFolder, toTrainingSet, type Example } from '../trainer/embed-folder.ts';
 import { EmbeddingCache, embeddingCacheDir } from '../trainer/embedding-cache.ts';
 import { readImageFolder, type LabelledFile } from '../trainer/image-folder.ts';
-import { startTfBackend } from '../trainer/tf-backend.ts';
-import { startWebp } from '../trainer/webp-codec.ts';
+import { loadRuntime } from '../trainer/runtime.ts';
+import type { ImageRuntime } from '../shared/image/image-runtime.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SHARED = resolve(ROOT, '../shared');
@@ -43,8 +43,8 @@ const FLIPS = 60;
 const MIN_RECALL = 0.8;
 const MIN_PRECISION = 0.7;
 
-async function embedSet(model: BackboneModel, cache: EmbeddingCache, files: LabelledFile[]): Promise<Example[]> {
-  const { examples } = await embedFolder(files, model, cache, { quiet: true });
+async function embedSet(model: BackboneModel, cache: EmbeddingCache, files: LabelledFile[], image: ImageRuntime): Promise<Example[]> {
+  const { examples } = await embedFolder(files, model, cache, image, { quiet: true });
   return examples;
 }
 
@@ -108,18 +108,18 @@ function benchSuspects(examples: Example[], from: string, to: string) {
 }
 
 async function main(): Promise<void> {
-  await Promise.all([startTfBackend(), startWebp()]);
+  const runtime = await loadRuntime();
   const bytes = new Uint8Array(await readFile(join(SHARED, 'backbones', `${BACKBONE}.tflite`)));
   const model = createBackboneModel(importTflite(bytes, { name: BACKBONE }));
   const cache = new EmbeddingCache(embeddingCacheDir(undefined), backboneIdFor(sha256File(bytes)), model.spec.embeddingSize);
   const sets: Record<string, Example[]> = {};
   for (const name of ['hymenoptera', 'catsdogs']) {
-    sets[name] = await embedSet(model, cache, await readImageFolder(join(SHARED, 'datasets', name)));
+    sets[name] = await embedSet(model, cache, await readImageFolder(join(SHARED, 'datasets', name)), runtime.image);
     console.error(`${name}: ${sets[name].length} photos embedded`);
   }
   const imageDir = join(SHARED, 'images');
   const loose = (await readdir(imageDir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => ({ path: join(imageDir, f), name: f, label: '(none)' }));
-  const samples = await embedSet(model, cache, loose);
+  const samples = await embedSet(model, cache, loose, runtime.image);
 
   const results = [];
   let pass = true;

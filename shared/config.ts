@@ -1,4 +1,5 @@
-import { BadRequestError } from './errors.ts';
+import { ConfigError } from './errors.ts';
+import { parseInteger } from './parse-integer.ts';
 
 /** The service's settings, parsed once from wrangler `vars` (all strings) into typed values with defaults. */
 export interface ServiceConfig {
@@ -94,7 +95,7 @@ function originList(raw: string | undefined): string[] {
   const origins = (raw ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
   for (const origin of origins) {
     if (origin !== '*' && !ORIGIN.test(origin)) {
-      throw new BadRequestError(
+      throw new ConfigError(
         `config CORS_ORIGINS has ${JSON.stringify(origin)}; use comma-separated origins such as https://app.example or http://localhost:5173 (no path, no trailing slash), or * for any origin`,
         'invalid_config',
       );
@@ -106,29 +107,29 @@ function originList(raw: string | undefined): string[] {
 function onOff(raw: string | undefined, name: string, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'on' || raw === 'off') return raw === 'on';
-  throw new BadRequestError(`config ${name}=${JSON.stringify(raw)}; use "on" or "off"`, 'invalid_config');
+  throw new ConfigError(`config ${name}=${JSON.stringify(raw)}; use "on" or "off"`, 'invalid_config');
 }
 
 function ratePeriod(raw: string | undefined): number {
   const period = positiveInteger(raw, 'RATE_LIMIT_PERIOD', DEFAULT_CONFIG.rateLimitPeriodSeconds);
   if (period !== 10 && period !== 60) {
-    throw new BadRequestError(`config RATE_LIMIT_PERIOD=${period}; the rate-limiting binding supports 10 or 60 seconds`, 'invalid_config');
+    throw new ConfigError(`config RATE_LIMIT_PERIOD=${period}; the rate-limiting binding supports 10 or 60 seconds`, 'invalid_config');
   }
   return period;
 }
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new BadRequestError(`config ${name}=${JSON.stringify(raw)} is not a positive integer`, 'invalid_config');
+  const value = parseInteger(raw, 1);
+  if (value === null) {
+    throw new ConfigError(`config ${name}=${JSON.stringify(raw)} is not a positive integer`, 'invalid_config');
   }
   return value;
 }
 
 /**
  * Parses the string vars a worker receives into a `ServiceConfig`.
- * @throws BadRequestError (code invalid_config) naming the offending variable
+ * @throws ConfigError (code invalid_config; the server's fault: 500, logged) naming the offending variable
  */
 export function parseServiceConfig(vars: Partial<Record<string, unknown>>): ServiceConfig {
   const text = (name: string) => (typeof vars[name] === 'string' ? (vars[name] as string) : undefined);

@@ -1,6 +1,7 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
 import { augmentedView, type AugmentedView } from './image/augment.ts';
 import { decodeForModel, decodeImage } from './image/decode-image.ts';
+import type { ImageRuntime } from './image/image-runtime.ts';
 import { modelInputFrom, toModelInput } from './image/preprocess.ts';
 
 /**
@@ -27,6 +28,7 @@ export interface EmbedTiming {
  * Decodes an image and embeds it with the frozen backbone: the one path both the worker (classify) and
  * the trainer (building its training set) take, so a head always sees features made the same way.
  * @param bytes the encoded image (JPEG or PNG)
+ * @param limits the service's image limits, and the adapter's image runtime (kernels, codecs, scratch)
  * @param clock milliseconds, for the timing split (workerd only advances it across I/O)
  * @returns the embedding, `backbone.spec.embeddingSize` float32 values
  * @throws UnsupportedMediaError, UndecodableImageError, TooLargeError from the decoder
@@ -34,14 +36,14 @@ export interface EmbedTiming {
 export function embedImage(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
   clock: () => number = () => Date.now(),
 ): { embedding: Float32Array; timing: EmbedTiming } {
   const { spec } = backbone;
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
   // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, height: target.height, width: target.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: target.height, width: target.width, reuse: planeScratch });
   const t1 = clock();
   const input = modelInputFrom(image, target, { out: inputBuffer(target.height * target.width * 3) });
   const t2 = clock();
@@ -59,11 +61,11 @@ export function embedImage(
 export function embedImageViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, height: size.height, width: size.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: size.height, width: size.width, reuse: planeScratch });
   const length = size.height * size.width * 3;
   const input = inputBuffer(length * 2);
   modelInputFrom(image, size, { out: input.subarray(0, length) });
@@ -83,12 +85,12 @@ export function embedImageViews(
 export function embedAugmentedViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number },
+  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
   views: readonly AugmentedView[],
 ): Float32Array[] {
   const { spec } = backbone;
   const side = Math.max(spec.inputHeight, spec.inputWidth);
-  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, minSide: Math.ceil(side / 0.65) });
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, minSide: Math.ceil(side / 0.65) });
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   return views.map((view) => backbone.embed(toModelInput(augmentedView(image, view), target), 1));
 }

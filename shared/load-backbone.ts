@@ -1,6 +1,7 @@
 import { importBackboneModel, type BackboneModel } from './backbone/backbone-model.ts';
 import { loadBackboneBytes, type BackboneManifest } from './store/backbone-store.ts';
 import type { KvLike } from './store/kv-like.ts';
+import { CorruptStoredModelError, InvalidModelError } from './errors.ts';
 
 export interface LoadedBackbone {
   manifest: BackboneManifest;
@@ -13,10 +14,15 @@ export interface LoadedBackbone {
  * never runs the original classifier, whose weights would cost a third of the import. The rest is dequantized
  * straight into the wasm heap and packed up front (`importBackboneModel`). The caller owns the result and
  * disposes it.
- * @throws NotReadyError / InvalidModelError from `loadBackboneBytes` and `importBackboneModel`
+ * @throws NotReadyError (none stored) / CorruptStoredModelError (500: stored chunks or their import fail)
  */
 export async function loadStoredBackbone(kv: KvLike, id: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedBackbone> {
   const [{ manifest, bytes }] = await Promise.all([loadBackboneBytes(kv, id), backendReady]);
-  const model = importBackboneModel(bytes, { name: manifest.name, embeddingOnly: true });
-  return { manifest, model };
+  try {
+    return { manifest, model: importBackboneModel(bytes, { name: manifest.name, embeddingOnly: true }) };
+  } catch (error) {
+    // It was checked when imported: failing now means our own stored copy is bad, not the caller's request.
+    if (error instanceof InvalidModelError) throw new CorruptStoredModelError(`stored backbone ${id} cannot be read: ${error.message}`);
+    throw error;
+  }
 }

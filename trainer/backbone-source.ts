@@ -36,6 +36,7 @@ export interface BackboneSource {
   licence: string;
 }
 
+/** SHA-256 of some bytes as lowercase hex, synchronously (node:crypto): the CLI's digest of files; the core's is shared/hash.ts. */
 export function sha256File(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -37,7 +37,7 @@ async function classifyOne(file: string, url: string, clock: () => number): Prom
   try {
     response = await fetch(url, { method: 'POST', headers: { 'content-type': contentTypeFor(file) }, body: bytes });
   } catch (error) {
-    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npx edgehead serve)?`);
+    throw new EdgeheadError('not_ready', 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npx edgehead serve)?`);
   }
   if (response.ok) {
     const answer = (await response.json()) as ClassifyAnswer;

@@ -31,12 +31,9 @@ export interface CommandSpec {
   run(values: Values, positionals: string[], log: Log, out: Log): Promise<number>;
 }
 
-/** Thrown for a usage error: the CLI prints the message and the command's usage, and exits 2. */
-export class UsageError extends BadRequestError {
-  constructor(message: string) {
-    super(message, 'usage');
-  }
-}
+// A usage error (shared/errors.ts): the CLI prints the message and the command's usage, and exits 2.
+export { UsageError } from '../shared/errors.ts';
+import { UsageError } from '../shared/errors.ts';
 
 const HELP_OPTION: OptionSpec = { type: 'boolean', help: 'print this help and exit' };
 

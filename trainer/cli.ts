@@ -41,7 +41,7 @@ async function serve(values: Values, _positionals: string[], log: Log): Promise<
   const stateDir = localStateDir();
   const running = readServiceRecord(serviceRecordPath(stateDir));
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
-    throw new EdgeheadError(409, 'already_serving', `an edgehead service already serves ${stateDir} at ${running.url} (pid ${running.pid}); stop it first, or pass --state DIR`);
+    throw new EdgeheadError('conflict', 'already_serving', `an edgehead service already serves ${stateDir} at ${running.url} (pid ${running.pid}); stop it first, or pass --state DIR`);
   }
   await prepareLocalState({ port, backbone: text(values, 'backbone'), sha256: text(values, 'sha256'), log });
   await applyLocalMigrations(log);

@@ -1,6 +1,7 @@
 /** Embedding a listed ImageFolder with the frozen backbone, through the on-disk cache: shared by train, evaluate and rank. */
 import { readFile } from 'node:fs/promises';
 import type { BackboneModel } from '../shared/backbone/backbone-model.ts';
+import type { ImageRuntime } from '../shared/image/image-runtime.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import type { TrainingSet } from '../shared/head/train-head.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
@@ -72,14 +73,16 @@ async function embedFile(file: LabelledFile, cache: EmbeddingCache, options: Emb
 
 /**
  * Embeds every file (the plain view, plus augmented views for files `augment` selects), reusing cached
- * embeddings keyed by image content and view, on `threads` threads: this one plus `threads - 1` workers, started
+ * embeddings keyed by image content and view (`image`: this process's image runtime, trainer/runtime.ts), on `threads` threads: this one plus `threads - 1` workers, started
  * only once a photo needs the backbone (a warm cache needs only histograms, done here). Results come in file order
  * and are the same bits whatever the thread count. Files that fail to decode are skipped with the reason.
  */
-export async function embedFolder(files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, options: EmbedFolderOptions = {}): Promise<EmbeddedFolder> {
+export async function embedFolder(
+  files: LabelledFile[], model: BackboneModel, cache: EmbeddingCache, image: ImageRuntime, options: EmbedFolderOptions = {},
+): Promise<EmbeddedFolder> {
   const workers = options.backbone ? Math.max(1, options.threads ?? 1) - 1 : 0;
   let pool: Promise<EmbedPool> | null = null;
-  const here = async (task: EmbedTask) => runEmbedTask(task, model);
+  const here = async (task: EmbedTask) => runEmbedTask(task, model, image);
   const remote = async (task: EmbedTask) => (task.embedding || task.views ? (await (pool ??= startEmbedPool(options.backbone!, workers))).run(task) : here(task));
   const outcomes: Outcome[] = new Array(files.length);
   const progress = startProgress(options.label ?? 'embedding', files.length, { quiet: options.quiet });

@@ -78,7 +78,7 @@ export async function startEmbedPool(backbone: { bytes: Uint8Array; name: string
       if ('ready' in reply) return;
       const job = inFlight.get(worker)!.shift();
       if (!job) return;
-      if ('failure' in reply) job.reject(new EdgeheadError(reply.failure.status, reply.failure.code, reply.failure.message));
+      if ('failure' in reply) job.reject(new EdgeheadError(reply.failure.kind, reply.failure.code, reply.failure.message));
       else job.resolve(reply.result);
       pump();
     });

@@ -9,6 +9,7 @@ import { EdgeheadError } from '../shared/errors.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
 import { colourHistogram } from '../shared/image/colour-histogram.ts';
 import { decodeImage } from '../shared/image/decode-image.ts';
+import type { ImageRuntime } from '../shared/image/image-runtime.ts';
 
 /** Images bigger than this are skipped with a warning rather than decoded. */
 export const MAX_TRAINING_PIXELS = 100_000_000;
@@ -33,18 +34,18 @@ export interface EmbedTaskResult {
  * Computes what `task` asks for.
  * @throws EdgeheadError when the photo cannot be decoded (the caller skips it)
  */
-export function runEmbedTask(task: EmbedTask, model: BackboneModel): EmbedTaskResult {
-  const limits = { maxImagePixels: MAX_TRAINING_PIXELS };
+export function runEmbedTask(task: EmbedTask, model: BackboneModel, runtime: ImageRuntime): EmbedTaskResult {
+  const limits = { maxImagePixels: MAX_TRAINING_PIXELS, runtime };
   const result: EmbedTaskResult = {};
   if (task.embedding) result.embedding = embedImage(task.bytes, model, limits).embedding;
   if (task.views) result.views = embedAugmentedViews(task.bytes, model, limits, AUGMENTED_VIEWS);
-  if (task.histogram) result.histogram = colourHistogram(decodeImage(task.bytes, { maxPixels: MAX_TRAINING_PIXELS, minSide: HISTOGRAM_MIN_SIDE }));
+  if (task.histogram) result.histogram = colourHistogram(decodeImage(task.bytes, { maxPixels: MAX_TRAINING_PIXELS, minSide: HISTOGRAM_MIN_SIDE, runtime }));
   return result;
 }
 
 /** What crosses the thread boundary for a refused photo. */
 export interface EmbedTaskFailure {
-  status: EdgeheadError['status'];
+  kind: EdgeheadError['kind'];
   code: string;
   message: string;
 }

@@ -7,19 +7,18 @@ import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { importTflite } from '../shared/backbone/import-tflite.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { runEmbedTask, type EmbedTask } from './embed-task.ts';
-import { startTfBackend } from './tf-backend.ts';
-import { startWebp } from './webp-codec.ts';
+import { loadRuntime } from './runtime.ts';
 
 const { bytes, name } = workerData as { bytes: Uint8Array; name: string };
-await Promise.all([startTfBackend(), startWebp()]);
+const runtime = await loadRuntime();
 const model = createBackboneModel(importTflite(bytes, { name }));
 
 parentPort!.on('message', ({ id, task }: { id: number; task: EmbedTask }) => {
   try {
-    parentPort!.postMessage({ id, result: runEmbedTask(task, model) });
+    parentPort!.postMessage({ id, result: runEmbedTask(task, model, runtime.image) });
   } catch (error) {
     if (!(error instanceof EdgeheadError)) throw error;
-    parentPort!.postMessage({ id, failure: { status: error.status, code: error.code, message: error.message } });
+    parentPort!.postMessage({ id, failure: { kind: error.kind, code: error.code, message: error.message } });
   }
 });
 parentPort!.postMessage({ ready: true });

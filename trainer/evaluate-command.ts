@@ -17,8 +17,7 @@ import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore } from './model-store.ts';
 import { renderReportHtml, type EvaluationReport } from './report-html.ts';
-import { startTfBackend } from './tf-backend.ts';
-import { startWebp } from './webp-codec.ts';
+import { loadRuntime } from './runtime.ts';
 
 export interface EvaluateCommandOptions {
   data: string;
@@ -61,12 +60,12 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
         'unknown_labels',
       );
     }
-    await Promise.all([startTfBackend(), startWebp()]);
+    const runtime = await loadRuntime();
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
       options.log(`evaluating head ${manifest.version} of ${where} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
-      const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet, threads: options.threads, backbone: { bytes: backbone.bytes, name: backbone.manifest.name } });
+      const { examples, skipped } = await embedFolder(files, model, cache, runtime.image, { quiet: options.quiet, threads: options.threads, backbone: { bytes: backbone.bytes, name: backbone.manifest.name } });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');
       const set = toTrainingSet(examples, head.labels);

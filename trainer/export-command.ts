@@ -14,7 +14,7 @@ import { headFromJson, type HeadJson } from '../shared/head/head-json.ts';
 import type { BackboneSpec } from '../shared/backbone/backbone-spec.ts';
 import { backboneIdFor } from '../shared/store/backbone-store.ts';
 import { adminToken, errorMessage, request, serviceBase } from './service-client.ts';
-import { startTfBackend } from './tf-backend.ts';
+import { loadRuntime } from './runtime.ts';
 
 export interface ExportOptions {
   /** the service's base URL */
@@ -47,8 +47,8 @@ export interface ExportResult {
 async function getOk(url: string, token: string, what: string, init: RequestInit = {}): Promise<Response> {
   const response = await request(url, token, init);
   if (response.ok) return response;
-  const status = response.status === 401 || response.status === 404 ? response.status : 503;
-  throw new EdgeheadError(status, 'export_failed', `fetching ${what} failed (${response.status}): ${await errorMessage(response)}`);
+  const kind = response.status === 401 ? 'unauthorized' : response.status === 404 ? 'not_found' : 'not_ready';
+  throw new EdgeheadError(kind, 'export_failed', `fetching ${what} failed (${response.status}): ${await errorMessage(response)}`);
 }
 
 /** The serving head's version, from the public `GET /v1/model`. */
@@ -99,7 +99,7 @@ async function exportFiles(base: string, token: string, version: string, log: (l
     throw new InvalidModelError(`the backbone file the service sent does not hash to ${backboneId}`, 'corrupt_backbone');
   }
   log(`exporting head ${version} (${head.labels.length} labels) on backbone ${body.backbone.name ?? backboneId} (${tflite.length} bytes)`);
-  await startTfBackend();
+  await loadRuntime();
   const graph = importTflite(tflite, { name: body.backbone.name, embeddingOnly: true });
   const { spec } = graph;
   const metadata: ClassifierMetadata = {

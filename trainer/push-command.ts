@@ -1,8 +1,8 @@
 /** `edgehead push`: upload an ImageFolder as labelled examples to a running service (local or deployed). */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { EdgeheadError } from '../shared/errors.ts';
+import { EdgeheadError, NotReadyError, UnauthorizedError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
+import { sha256File } from './backbone-source.ts';
 import { readImageFolder } from './image-folder.ts';
 import { startProgress } from './progress.ts';
 import { adminToken, contentTypeFor, errorMessage, request, serviceBase } from './service-client.ts';
@@ -34,7 +34,7 @@ async function storedIds(base: string, token: string): Promise<Set<string>> {
   let cursor: string | null = null;
   do {
     const response = await request(`${base}/v1/examples?limit=200${cursor ? `&cursor=${cursor}` : ''}`, token);
-    if (!response.ok) throw new EdgeheadError(response.status === 401 ? 401 : 400, 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
+    if (!response.ok) throw new EdgeheadError(response.status === 401 ? 'unauthorized' : 'bad_request', 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
     const page = (await response.json()) as { examples: { id: string }[]; cursor: string | null };
     for (const example of page.examples) ids.add(example.id);
     cursor = page.cursor;
@@ -64,7 +64,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
     while (next < files.length && !fatal) {
       const file = files[next++];
       const bytes = await readFile(file.path);
-      if (known.has(createHash('sha256').update(bytes).digest('hex'))) {
+      if (known.has(sha256File(bytes))) {
         summary.skipped++;
       } else {
         const type = contentTypeFor(file.path);
@@ -75,7 +75,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
         });
         if (response.status === 201) summary.created++;
         else if (response.status === 200) summary.existing++;
-        else if (response.status === 401) fatal = new EdgeheadError(401, 'unauthorized', `the service refused the admin token: ${await errorMessage(response)}`);
+        else if (response.status === 401) fatal = new UnauthorizedError(`the service refused the admin token: ${await errorMessage(response)}`);
         else summary.failed.push({ name: file.name, status: response.status, message: await errorMessage(response) });
         // Read to the end, never cancel: a cancelled body resets the connection while the service is still
         // writing it, and workerd prints that as a red "Connection reset by peer" ERROR under edgehead serve.

@@ -12,8 +12,7 @@ import { embedFolder, toTrainingSet } from './embed-folder.ts';
 import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore } from './model-store.ts';
-import { startTfBackend } from './tf-backend.ts';
-import { startWebp } from './webp-codec.ts';
+import { loadRuntime } from './runtime.ts';
 
 export interface RankCommandOptions {
   data: string;
@@ -104,7 +103,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
   }
   const files = await readImageFolder(options.data);
   const labels = [...new Set(files.map((f) => f.label))].sort();
-  await Promise.all([startTfBackend(), startWebp()]);
+  const runtime = await loadRuntime();
   const ranking: RankedBackbone[] = [];
   let histogramAccuracy = 0;
   let majority = 0;
@@ -116,7 +115,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
       options.log(`[${index + 1}/${unique.length}] ${source.name} (${id}): embedding ${files.length} photos`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize);
       const t0 = clock();
-      const embedded = await embedFolder(files, model, cache, { quiet: options.quiet, histograms: index === 0, label: source.name, threads: options.threads, backbone: source });
+      const embedded = await embedFolder(files, model, cache, runtime.image, { quiet: options.quiet, histograms: index === 0, label: source.name, threads: options.threads, backbone: source });
       const t1 = clock();
       const set = toTrainingSet(embedded.examples, labels);
       const keys = embedded.examples.map((e) => e.sha256);

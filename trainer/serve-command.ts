@@ -104,7 +104,7 @@ export async function applyLocalMigrations(log: (line: string) => void): Promise
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new EdgeheadError(503, 'migrations_failed', `applying the D1 migrations to ${localStateDir()} failed:\n${stdout}${stderr}`);
+    throw new EdgeheadError('not_ready', 'migrations_failed', `applying the D1 migrations to ${localStateDir()} failed:\n${stdout}${stderr}`);
   }
   log(`D1 migrations applied to the local state in ${localStateDir()}`);
 }

@@ -18,7 +18,7 @@ export function serviceBase(url: URL): string {
 export function adminToken(url: URL, token: string | undefined): string {
   const found = token ?? (isLocal(url) ? readDevVarsToken() : null);
   if (!found) {
-    throw new EdgeheadError(401, 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
+    throw new EdgeheadError('unauthorized', 'no_token', `no admin token: pass --token or set EDGEHEAD_ADMIN_TOKEN${isLocal(url) ? ` (or start the local service once with npm start: it writes ${DEV_VARS_PATH})` : ''}`);
   }
   return found;
 }
@@ -28,7 +28,7 @@ export async function request(url: string, token: string, init: RequestInit = {}
   try {
     return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
   } catch (error) {
-    throw new EdgeheadError(503, 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
+    throw new EdgeheadError('not_ready', 'unreachable', `cannot reach ${url}: ${(error as Error).cause ?? (error as Error).message}; is the service running (npm start)?`);
   }
 }
 

@@ -20,8 +20,7 @@ import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore, type OpenStore } from './model-store.ts';
 import { formatSuspects, listFolderSuspects, type FolderSuspect } from './suspect-listing.ts';
-import { startTfBackend } from './tf-backend.ts';
-import { startWebp } from './webp-codec.ts';
+import { loadRuntime } from './runtime.ts';
 
 export interface TrainCommandOptions {
   data: string;
@@ -123,7 +122,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
   const store = () => (opened ??= openModelStore({ remote: options.remote }));
   try {
     const source = await chooseBackbone(options, store);
-    await Promise.all([startTfBackend(), startWebp()]);
+    const runtime = await loadRuntime();
     const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
     const backboneId = backboneIdFor(source.sha256);
     try {
@@ -132,7 +131,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize);
       const hasSplit = files.some((f) => f.split === 'val');
       const embedStarted = performance.now();
-      const { examples, skipped, cached } = await embedFolder(files, model, cache, {
+      const { examples, skipped, cached } = await embedFolder(files, model, cache, runtime.image, {
         quiet: options.quiet,
         threads: options.threads,
         backbone: source,

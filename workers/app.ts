@@ -8,6 +8,7 @@ import { corsByConfig } from './cors.ts';
 import { errorResponse } from './http-errors.ts';
 import { modelCacheFor } from './model-cache.ts';
 import { rateLimit } from './rate-limit.ts';
+import { isolateRuntime } from './runtime.ts';
 import { requestLog } from './request-log.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { embedRoutes } from './routes/embed.ts';
@@ -51,6 +52,7 @@ export function createApp() {
   app.use(async (c, next) => {
     c.set('config', configFor(c.env));
     c.set('models', modelCacheFor(c.env.MODELS));
+    c.set('runtime', isolateRuntime());
     await next();
   });
   app.use(corsByConfig);

@@ -1,18 +1,15 @@
 /** Admin routes: `Authorization: Bearer <ADMIN_TOKEN>`, the token a wrangler secret (locally `.dev.vars`). */
 import { createMiddleware } from 'hono/factory';
 import { UnauthorizedError } from '../shared/errors.ts';
+import { sha256 } from '../shared/hash.ts';
 import type { AppEnv } from './app-env.ts';
-
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-}
 
 /**
  * Compares in constant time: both sides are hashed to 32 bytes first, so neither the position of the first
  * difference nor the token's length shows in the timing.
  */
 export async function tokensEqual(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([digest(given), digest(expected)]);
+  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
   return difference === 0;

@@ -1,6 +1,6 @@
 /**
- * Labelled examples over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256), the run
- * log and the training lease over D1. Implements the core's `ExampleStore`, `RunLog` and `TrainingLease`.
+ * Labelled examples over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256): the core's
+ * `ExampleStore`. The run log (run-log.ts) and the training lease (training-lease.ts) are their own rooms.
  */
 import {
   allocateQuantisedRows,
@@ -15,7 +15,8 @@ import {
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
-import type { ExampleStore, StoredEmbeddings, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
+import type { StoredEmbeddings } from '../shared/training/holdout-split.ts';
+import type { ExampleStore } from '../shared/training/ports.ts';
 import type { ExampleInfo } from './example-info.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
@@ -268,137 +269,5 @@ export class D1ExampleStore implements ExampleStore {
       if (results.length < PAGE_ROWS) return { ids, labels, rows: rows ? firstQuantisedRows(rows, 2 * ids.length) : allocateQuantisedRows(0, 0) };
       after = results[results.length - 1].id;
     }
-  }
-}
-
-interface RunRow {
-  id: string;
-  trigger: 'cron' | 'manual';
-  started_at: string;
-  finished_at: string | null;
-  status: RunRecord['status'];
-  reason: string | null;
-  examples_train: number | null;
-  examples_holdout: number | null;
-  re_embedded: number;
-  backbone_forwards: number;
-  serving_version: string | null;
-  published_version: string | null;
-  fingerprint: string | null;
-  details: string | null;
-}
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    trigger: row.trigger,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    status: row.status,
-    reason: row.reason,
-    examplesTrain: row.examples_train,
-    examplesHoldout: row.examples_holdout,
-    reEmbedded: row.re_embedded,
-    backboneForwards: row.backbone_forwards,
-    servingVersion: row.serving_version,
-    publishedVersion: row.published_version,
-    fingerprint: row.fingerprint,
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
-  };
-}
-
-export class D1RunLog implements RunLog {
-  constructor(private readonly db: D1Database) {}
-
-  async start(run: RunRecord): Promise<void> {
-    await this.db
-      .prepare('INSERT INTO runs (id, trigger, started_at, status) VALUES (?, ?, ?, ?)')
-      .bind(run.id, run.trigger, run.startedAt, run.status)
-      .run();
-  }
-
-  async finish(run: RunRecord): Promise<void> {
-    await this.db
-      .prepare(
-        `UPDATE runs SET finished_at = ?, status = ?, reason = ?, examples_train = ?, examples_holdout = ?, re_embedded = ?,
-           backbone_forwards = ?, serving_version = ?, published_version = ?, fingerprint = ?, details = ? WHERE id = ?`,
-      )
-      .bind(
-        run.finishedAt,
-        run.status,
-        run.reason,
-        run.examplesTrain,
-        run.examplesHoldout,
-        run.reEmbedded,
-        run.backboneForwards,
-        run.servingVersion,
-        run.publishedVersion,
-        run.fingerprint,
-        JSON.stringify(run.details),
-        run.id,
-      )
-      .run();
-  }
-
-  async abandonOthers(exceptId: string, finishedAt: string, reason: string): Promise<string[]> {
-    const { results } = await this.db
-      .prepare("UPDATE runs SET status = 'abandoned', finished_at = ?, reason = ? WHERE status = 'running' AND id != ? RETURNING id")
-      .bind(finishedAt, reason, exceptId)
-      .all<{ id: string }>();
-    return results.map((r) => r.id).sort();
-  }
-
-  async lastDecidedFingerprint(): Promise<string | null> {
-    const row = await this.db
-      .prepare("SELECT fingerprint FROM runs WHERE status IN ('published', 'kept') AND fingerprint IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1")
-      .first<{ fingerprint: string }>();
-    return row?.fingerprint ?? null;
-  }
-
-  async get(id: string): Promise<RunRecord | null> {
-    const row = await this.db.prepare('SELECT * FROM runs WHERE id = ?').bind(id).first<RunRow>();
-    return row ? toRun(row) : null;
-  }
-
-  /** Newest first, before `cursor` (a started_at|id pair from the previous page). */
-  async list(limit: number, cursor?: string): Promise<{ runs: RunRecord[]; cursor: string | null }> {
-    const [at, id] = cursor ? cursor.split('|') : [];
-    const { results } = await this.db
-      .prepare(`SELECT * FROM runs ${cursor ? 'WHERE (started_at, id) < (?, ?)' : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
-      .bind(...(cursor ? [at, id ?? ''] : []), limit + 1)
-      .all<RunRow>();
-    const page = results.slice(0, limit).map(toRun);
-    const last = page[page.length - 1];
-    return { runs: page, cursor: results.length > limit ? `${last.startedAt}|${last.id}` : null };
-  }
-}
-
-const LEASE = 'training';
-
-export class D1Lease implements TrainingLease {
-  constructor(private readonly db: D1Database) {}
-
-  /** One atomic upsert: it writes only when the row is absent or expired, so one concurrent caller wins. */
-  async acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const result = await this.db
-      .prepare(
-        `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.expires_at <= ?`,
-      )
-      .bind(LEASE, owner, nowMs + ttlMs, nowMs)
-      .run();
-    return result.meta.changes === 1;
-  }
-
-  async renew(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const result = await this.db
-      .prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ? AND expires_at > ?')
-      .bind(nowMs + ttlMs, LEASE, owner, nowMs)
-      .run();
-    return result.meta.changes === 1;
-  }
-
-  async release(owner: string): Promise<void> {
-    await this.db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').bind(LEASE, owner).run();
   }
 }

@@ -7,9 +7,10 @@ import { NotReadyError, InvalidModelError } from '../shared/errors.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { loadStoredBackbone, type LoadedBackbone } from '../shared/load-backbone.ts';
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
+import { trainingBackboneId } from '../shared/store/choose-backbone.ts';
 import { getCurrentHeadPointer, loadHead, type HeadManifest } from '../shared/store/head-store.ts';
 import type { KvLike } from '../shared/store/kv-like.ts';
-import { startTfBackend } from './tf-backend.ts';
+import { isolateRuntime } from './runtime.ts';
 
 export interface ServingModels {
   backbone: LoadedBackbone;
@@ -50,7 +51,7 @@ export class ModelCache {
 
   /** A stored backbone by id (cached like the serving one), for embedding examples. */
   backbone(id: string): Promise<LoadedBackbone> {
-    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, startTfBackend()));
+    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, isolateRuntime().backend()));
   }
 
   /**
@@ -79,7 +80,7 @@ export class ModelCache {
    * @throws NotReadyError (503) when no backbone is imported
    */
   async trainingBackbone(): Promise<LoadedBackbone> {
-    const id = (await getCurrentBackboneId(this.kv)) ?? (await getCurrentHeadPointer(this.kv))?.backboneId;
+    const id = await trainingBackboneId(this.kv);
     if (!id) throw new NotReadyError('no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`', 'no_backbone');
     return this.backbone(id);
   }

@@ -11,7 +11,7 @@ import { tokensEqual } from './auth.ts';
 
 export class RateLimitedError extends EdgeheadError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'rate_limited', `too many requests from this client; at most the limit set in the RATE_LIMITER binding per ${retryAfterSeconds} s is accepted: retry after ${retryAfterSeconds} s`);
+    super('rate_limited', 'rate_limited', `too many requests from this client; at most the limit set in the RATE_LIMITER binding per ${retryAfterSeconds} s is accepted: retry after ${retryAfterSeconds} s`);
   }
 }
 

@@ -53,12 +53,14 @@ export async function readImageUpload(request: Request, maxBytes: number): Promi
  * @throws as {@link readImageUpload}
  */
 export async function readUpload(request: Request, maxBytes: number): Promise<{ bytes: Uint8Array; fields: Map<string, string> }> {
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  // The header is read once; the multipart parser gets the same string (its boundary parameter included).
+  const header = request.headers.get('content-type') ?? '';
+  const contentType = header.split(';')[0].trim().toLowerCase();
   if (contentType === 'multipart/form-data') {
     const body = await readCapped(request, maxBytes);
     let form: FormData;
     try {
-      form = await new Response(body, { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
+      form = await new Response(body, { headers: { 'content-type': header } }).formData();
     } catch {
       throw new BadRequestError('multipart body could not be parsed; send the file in a form field named "image"', 'malformed_multipart');
     }

@@ -2,11 +2,13 @@
 import type { ServiceConfig } from '../shared/config.ts';
 import { toHex } from '../shared/hash.ts';
 import { compactUtcTimestamp } from '../shared/time.ts';
-import { runTrainingJob, type RunRecord } from '../shared/training/training-job.ts';
-import { D1ExampleStore, D1Lease, D1RunLog } from './example-store.ts';
-import { sniffImageFormat } from '../shared/image/probe-image.ts';
+import type { RunRecord } from '../shared/training/run-record.ts';
+import { runTrainingJob } from '../shared/training/training-job.ts';
+import { D1ExampleStore } from './example-store.ts';
+import { D1RunLog } from './run-log.ts';
+import { D1Lease } from './training-lease.ts';
 import { modelCacheFor } from './model-cache.ts';
-import { startWebp } from './webp-codec.ts';
+import { isolateRuntime } from './runtime.ts';
 
 /** Run ids sort by start time and are unique across isolates. */
 function newRunId(now: Date): string {
@@ -17,13 +19,6 @@ function newRunId(now: Date): string {
 export function runTraining(env: Env, config: ServiceConfig, trigger: 'cron' | 'manual', now: () => Date = () => new Date()): Promise<RunRecord> {
   const models = modelCacheFor(env.MODELS);
   const examples = new D1ExampleStore(env.DB, env.EXAMPLES);
-  // Re-embedding decodes originals synchronously; a WebP needs its codec started first.
-  const readOriginal = examples.readOriginal.bind(examples);
-  examples.readOriginal = async (id) => {
-    const bytes = await readOriginal(id);
-    if (bytes && sniffImageFormat(bytes) === 'webp') await startWebp();
-    return bytes;
-  };
   return runTrainingJob(
     {
       kv: env.MODELS,
@@ -31,6 +26,7 @@ export function runTraining(env: Env, config: ServiceConfig, trigger: 'cron' | '
       runs: new D1RunLog(env.DB),
       lease: new D1Lease(env.DB),
       loadBackbone: async (id) => (await models.backbone(id)).model,
+      image: isolateRuntime().image,
       now,
     },
     {

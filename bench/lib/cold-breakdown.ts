@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { importBackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { decodeForModel } from '../../shared/image/decode-image.ts';
 import { modelInputFrom } from '../../shared/image/preprocess.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { BACKBONE_PATH, benchImages } from './fixtures.ts';
 
 const cpu = () => {
@@ -23,8 +23,8 @@ const step = (name: string) => {
   steps[name] = now - t;
   t = now;
 };
-await startTfBackend();
-step('start wasm backend');
+const runtime = await loadRuntime();
+step('start the runtime: wasm backend, image kernels, compile libwebp');
 const model = importBackboneModel(bytes, { name: 'backbone', embeddingOnly: true });
 step('import TFLite up to the embedding straight into the wasm heap, pack every convolution (importBackboneModel)');
 const input = new Float32Array(224 * 224 * 3).fill(0.1);
@@ -34,7 +34,7 @@ model.embed(input, 1);
 step('second forward');
 model.embed(input, 1);
 step('third forward');
-const decoded = decodeForModel(photo, { maxPixels: 50_000_000, height: 224, width: 224 });
+const decoded = decodeForModel(photo, { maxPixels: 50_000_000, height: 224, width: 224, runtime: runtime.image });
 step('decode the 1 MP JPEG as the service does (first time in the isolate)');
 modelInputFrom(decoded, { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
 step('model input at 224x224: colour conversion, resize, normalization (first time)');

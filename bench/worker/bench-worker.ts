@@ -9,7 +9,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
 import imageKernelsModule from '../../shared/image/kernels/image-kernels.wasm';
-import { installImageKernels, imageKernels, setImageKernels, type ImageKernels } from '../../shared/image/image-kernels.ts';
+import { createImageKernels } from '../../shared/image/image-kernels.ts';
+import { createImageRuntime, type ImageRuntime } from '../../shared/image/image-runtime.ts';
 import { createBackboneModel, importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
@@ -18,9 +19,9 @@ import type { Head } from '../../shared/head/head-types.ts';
 import { makeSyntheticSet } from '../../shared/head/synthetic-set.ts';
 import { trainHead, type QuantisedTrainingSet, type TrainingSet } from '../../shared/head/train-head.ts';
 import { allocateQuantisedRows, quantiseEmbeddingInto } from '../../shared/examples/embedding-codec.ts';
-import { WARM_START_TOLERANCE } from '../../shared/training/training-job.ts';
-import { decodeForModel, type ModelImage } from '../../shared/image/decode-image.ts';
-import { modelInputFrom } from '../../shared/image/preprocess.ts';
+import { WARM_START_TOLERANCE } from '../../shared/training/train-steps.ts';
+import { decodeForModel } from '../../shared/image/decode-image.ts';
+import { modelInputFrom, type ModelImage } from '../../shared/image/preprocess.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createWasmBackendStarter } from '../../shared/tf/wasm-backend.ts';
 import { createLayersBaseline, type LayersBaseline } from '../layers-baseline.ts';
@@ -44,16 +45,13 @@ const images = new Map<string, { bytes: Uint8Array; decoded?: ModelImage; input?
 const cold: { decoded?: ModelImage; bytes?: Uint8Array; graph?: ReturnType<typeof importTflite>; model?: BackboneModel } = {};
 const training = new Map<number, { set: QuantisedTrainingSet; initial: Head }>();
 
-/** The image kernels, installed as the service installs them; `resize-js` stages take it out for their request. */
-let resizeKernel: ImageKernels | null = null;
+/** The image runtime, with the kernels as the service has them; `resize-js` stages leave them out. */
+let imageRuntime: ImageRuntime | undefined;
 /** This isolate's wasm backend starter. */
 const wasmBackend = createWasmBackendStarter();
 
 async function startBackend(name: string): Promise<void> {
-  if (!resizeKernel) {
-    installImageKernels(imageKernelsModule);
-    resizeKernel = imageKernels();
-  }
+  imageRuntime ??= createImageRuntime({ kernels: createImageKernels(imageKernelsModule) });
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     await tf.ready();
@@ -85,7 +83,8 @@ function need<T>(value: T | undefined, what: string): T {
 const planeScratch: Uint8ClampedArray[] = [];
 let inputScratch = new Float32Array(0);
 
-function modelInput(image: ModelImage, model: BackboneModel): Float32Array {
+function modelInput(decoded: ModelImage, model: BackboneModel, js = false): Float32Array {
+  const image: ModelImage = js && decoded.kind === 'planar' ? { kind: 'planar', source: { ...decoded.source, kernels: null } } : decoded;
   const { spec } = model;
   const length = spec.inputHeight * spec.inputWidth * spec.inputChannels;
   if (inputScratch.length !== length) inputScratch = new Float32Array(length);
@@ -148,7 +147,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       const s = need(state, 'the model');
       const image = need(images.get(url.searchParams.get('image') ?? ''), 'that image');
       const stage = url.searchParams.get('stage');
-      const size = { maxPixels: MAX_PIXELS, height: s.fused.spec.inputHeight, width: s.fused.spec.inputWidth };
+      const size = { maxPixels: MAX_PIXELS, height: s.fused.spec.inputHeight, width: s.fused.spec.inputWidth, runtime: imageRuntime };
       // As embedImage does: a JPEG is decoded to planes, and "resize" includes the colour conversion.
       image.decoded ??= decodeForModel(image.bytes, size);
       image.input ??= modelInput(image.decoded, s.fused).slice();
@@ -159,16 +158,11 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
         else if (stage === 'resize') sink += modelInput(image.decoded, s.fused)[0];
         else if (stage === 'resize-js') {
           // The same resize on the JavaScript path, for the side-by-side figure.
-          setImageKernels(null);
-          try {
-            sink += modelInput(image.decoded, s.fused)[0];
-          } finally {
-            setImageKernels(resizeKernel);
-          }
+          sink += modelInput(image.decoded, s.fused, true)[0];
         }
         else if (stage === 'forward') sink += s.fused.embed(image.input, 1)[0];
         else if (stage === 'head') sink += JSON.stringify(rankPredictions(s.head, predictHead(s.head, image.embedding, 1), 5)).length;
-        else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS }).embedding[0];
+        else if (stage === 'embed') sink += embedImage(image.bytes, s.fused, { maxImagePixels: MAX_PIXELS, runtime: need(imageRuntime, 'the image runtime') }).embedding[0];
         else throw new Error('stage must be decode, resize, resize-js, forward, head or embed');
       }
       return { sink, decoded: decodedSize(image.decoded), wasmHeapBytes: wasmHeapBytes() };
@@ -196,7 +190,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
       else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
       else if (step === 'model') cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
-      else if (step === 'decode') cold.decoded = decodeForModel(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, height: 224, width: 224 });
+      else if (step === 'decode') cold.decoded = decodeForModel(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, height: 224, width: 224, runtime: imageRuntime });
       else if (step === 'resize') {
         const input = modelInputFrom(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
         return { first: input[0] };
@@ -209,7 +203,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     }
     case '/memory':
-      return { wasmHeapBytes: wasmHeapBytes(), imageKernelBytes: imageKernels()?.memoryBytes ?? 0, tf: tf.memory() };
+      return { wasmHeapBytes: wasmHeapBytes(), imageKernelBytes: imageRuntime?.kernels?.memoryBytes ?? 0, tf: tf.memory() };
     case '/train-setup': {
       // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
       // a head trained earlier on a tenth as many from the same distribution to warm-start from.

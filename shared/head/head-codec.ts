@@ -36,6 +36,7 @@
  */
 import { InvalidModelError } from '../errors.ts';
 import type { Head } from './head-types.ts';
+import { crc32 } from '../hash.ts';
 
 export { sha256Hex } from '../hash.ts';
 
@@ -280,21 +281,4 @@ function checkHead(head: Head): void {
 /** Rounds up to a multiple of 4 in double arithmetic (bit operations would wrap at 2^31). */
 function align4(n: number): number {
   return Math.ceil(n / 4) * 4;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as in zip/PNG) of bytes[start, end). */
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = start; i < end; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

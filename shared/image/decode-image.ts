@@ -1,13 +1,15 @@
 import { DEFAULT_CONFIG, DEFAULT_JPEG_LIMITS, type JpegLimits } from '../config.ts';
 import { TooLargeError } from '../errors.ts';
 import { applyExifOrientation } from './exif-orientation.ts';
-import type { RgbImage } from './image-types.ts';
+import type { ImageInfo, RgbImage } from './image-types.ts';
 import { convertToRgb } from './jpeg/colour-convert.ts';
 import { decodeJpeg, decodeJpegPlanes, type JpegScale } from './jpeg/decode-jpeg.ts';
-import { planarInputSupported, type PlanarSource } from './preprocess.ts';
+import { planarInputSupported, type ModelImage } from './preprocess.ts';
 import { decodePng } from './png/decode-png.ts';
+import { checkPixelLimit, megapixels } from './pixel-limit.ts';
 import { probeImage } from './probe-image.ts';
 import { decodeWebp } from './webp/decode-webp.ts';
+import type { ImageRuntime } from './image-runtime.ts';
 
 export interface DecodeOptions {
   /** refuse before decoding when width*height exceeds this */
@@ -18,6 +20,10 @@ export interface DecodeOptions {
   maxWebpPixels?: number;
   /** the per-request decode budget in bytes (MAX_DECODE_BYTES): caps a progressive JPEG's coefficient buffers; DEFAULT_CONFIG.maxDecodeBytes when absent */
   maxDecodeBytes?: number;
+  /** the adapter's image runtime (wasm kernels, WebP codec, scratch); absent: JavaScript paths only, WebP refused */
+  runtime?: ImageRuntime;
+  /** what probeImage already read from these bytes (so a caller that probed first does not parse the header again) */
+  info?: ImageInfo;
 }
 
 function jpegLimits(maxDecodeBytes: number | undefined): JpegLimits {
@@ -49,18 +55,14 @@ export function chooseJpegScale(width: number, height: number, minSide: number |
  * shorter side below `minSide`, unless the image itself is smaller); WebP is always decoded at full size, so
  * its frame must be within `maxWebpPixels`.
  * Returns interleaved RGB, `width * height * 3` bytes.
- * Throws TooLargeError (413) when width*height exceeds `maxPixels`, or for WebP `maxWebpPixels` (code webp_too_large); UnsupportedMediaError (415) for WebP
+ * Throws TooLargeError (413, code too_many_pixels) when width*height exceeds `maxPixels`, or for WebP `maxWebpPixels` (code webp_too_large); UnsupportedMediaError (415) for WebP
  * without an installed codec, GIF, BMP, unknown bytes and JPEG variants we cannot decode (arithmetic, lossless, 12-bit);
  * UndecodableImageError (422) for truncated or corrupt data.
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage {
-  const info = probeImage(bytes);
+  const info = options.info ?? probeImage(bytes);
+  checkPixelLimit(info, options.maxPixels);
   const pixels = info.width * info.height;
-  if (pixels > options.maxPixels) {
-    throw new TooLargeError(
-      `image is ${info.width}x${info.height} = ${megapixels(pixels)} MP; the limit is ${megapixels(options.maxPixels)} MP`,
-    );
-  }
   if (info.format === 'png') return { ...decodePng(bytes, { minSide: options.minSide }), channels: 3 };
   if (info.format === 'webp') {
     const limit = options.maxWebpPixels ?? DEFAULT_CONFIG.maxWebpPixels;
@@ -70,15 +72,12 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions): RgbImage
         'webp_too_large',
       );
     }
-    return { ...decodeWebp(bytes), channels: 3 };
+    return { ...decodeWebp(bytes, options.runtime?.webp ?? null), channels: 3 };
   }
   const scale = chooseJpegScale(info.width, info.height, options.minSide);
-  const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes) });
+  const decoded = decodeJpeg(bytes, scale, { limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
   return applyExifOrientation({ ...decoded, channels: 3 }, info.orientation);
 }
-
-/** A decoded image on its way to the model: RGB pixels, or a JPEG's planes still to be resized and converted. */
-export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; source: PlanarSource };
 
 /**
  * Decodes an image for {@link modelInputFrom} with a `height` x `width` target: as {@link decodeImage}
@@ -89,22 +88,17 @@ export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; so
  * Throws as {@link decodeImage}.
  */
 export function decodeForModel(
-  bytes: Uint8Array, options: { maxPixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; height: number; width: number; reuse?: Uint8ClampedArray[] },
+  bytes: Uint8Array, options: Omit<DecodeOptions, 'minSide'> & { height: number; width: number; reuse?: Uint8ClampedArray[] },
 ): ModelImage {
   const minSide = Math.max(options.height, options.width);
-  const info = probeImage(bytes);
+  const info = options.info ?? probeImage(bytes);
   if (info.format !== 'jpeg' || info.components === 4 || info.width * info.height > options.maxPixels) {
-    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, minSide }) };
+    return { kind: 'rgb', image: decodeImage(bytes, { maxPixels: options.maxPixels, maxWebpPixels: options.maxWebpPixels, maxDecodeBytes: options.maxDecodeBytes, runtime: options.runtime, info, minSide }) };
   }
   const scale = chooseJpegScale(info.width, info.height, minSide);
-  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes) });
-  const source = { jpeg, orientation: info.orientation };
+  const jpeg = decodeJpegPlanes(bytes, scale, { compactChroma: true, reuse: options.reuse, limits: jpegLimits(options.maxDecodeBytes), runtime: options.runtime });
+  const source = { jpeg, orientation: info.orientation, kernels: options.runtime?.kernels };
   if (planarInputSupported(source, options)) return { kind: 'planar', source };
   const rgb = convertToRgb(jpeg.planes, jpeg.width, jpeg.height, jpeg.transform);
   return { kind: 'rgb', image: applyExifOrientation({ data: rgb, width: jpeg.width, height: jpeg.height, channels: 3 }, info.orientation) };
-}
-
-function megapixels(pixels: number): string {
-  const mp = pixels / 1e6;
-  return mp >= 10 ? String(Math.round(mp)) : String(Math.round(mp * 10) / 10);
 }

@@ -1,16 +1,18 @@
 /**
  * The WebAssembly kernels of the image path (shared/image/kernels/image-kernels.wasm, built from
- * image-kernels.as.ts next to it; one module, one memory):
+ * kernels/*.as.ts (entry image-kernels.as.ts); one module, one memory):
  * - the area resize and colour conversion behind {@link planesToModelInput}, in float32 with 128-bit SIMD:
  *   about 3x the JavaScript path, the same input to within 1e-6 (float32 rounding);
  * - the decoding of sequential JPEG scans: the same Huffman reads as the JavaScript decoder and bit for bit
  *   its inverse DCTs (sizes 1, 2, 3, 4 and 8; other sizes, and scans too big for the memory cap, stay in
  *   JavaScript): a 1 MP decode takes ~2.7 instead of ~3.4 ms in workerd.
  * workerd cannot compile WebAssembly from bytes, so the runtime adapters hand over a compiled module (the
- * worker's wasm import, or Node reading the file) with {@link installImageKernels}; until then, or where
- * WebAssembly SIMD is missing, the JavaScript paths run. The worker and the CLI both install it, so training
+ * worker's wasm import, or Node reading the file) and keep the instance in their image runtime
+ * (image-runtime.ts); without one the JavaScript paths run. The worker and the CLI both build it, so training
  * and serving see identical inputs.
  */
+
+import { TABLE_AC_FAST, TABLE_AC_PAIR, TABLE_BYTES, TABLE_LOOKUP, TABLE_MAX_CODE, TABLE_VALUE_OFFSET, TABLE_VALUES } from './jpeg/huffman-layout.ts';
 
 /** One plane as the kernel reads it: samples, the row and column weights of its resize. */
 export interface KernelPlane {
@@ -112,8 +114,6 @@ type DecodeScan = (
 /** Bytes one MCU can read past the end of its data (10 blocks of 64 codes and magnitudes of up to 27 bits), plus a 32-bit read. */
 const SCAN_PAD = 10 * 64 * 4 + 8;
 
-// Table layout of the kernel: lookup, acFast, acPair, maxCode, valueOffset, values.
-const TABLE_BYTES = 2048 + 4096 + 16384 + 72 + 72 + 256;
 
 type PlanesToInput = (
   planeCount: number, desc: number, columnsScratch: number, columns: number, rows: number, out: number,
@@ -177,7 +177,7 @@ export class ImageKernels {
     for (const slot of slots) for (const table of [slot.dc, slot.ac]) if (!tables.has(table)) tables.set(table, place(TABLE_BYTES));
     // The DC decode reads only lookup and the long-code fields: the AC look-ups of a DC table are not copied.
     const acTables = new Set(slots.map((slot) => slot.ac));
-    // The kernel reads the data reversed (see bitWindow in image-kernels.as.ts), from its end backwards: a block
+    // The kernel reads the data reversed (see bitWindow in kernels/scan-kernel.as.ts), from its end backwards: a block
     // read past the end of the data goes into the padding before it, until the check after its MCU turns it
     // into 'truncated'.
     const length = scan.ends[scan.ends.length - 1];
@@ -199,14 +199,15 @@ export class ImageKernels {
     });
     scan.starts.forEach((start, i) => words.set([start, scan.ends[i]], (segments >> 2) + 2 * i));
     for (const [table, at] of tables) {
-      new Uint16Array(buffer, at, 1024).set(table.lookup);
+      // The offsets of jpeg/huffman-layout.ts, which the AssemblyScript kernel reads too.
+      new Uint16Array(buffer, at + TABLE_LOOKUP, table.lookup.length).set(table.lookup);
       if (acTables.has(table)) {
-        words.set(table.acFast, (at + 2048) >> 2);
-        words.set(table.acPair, (at + 6144) >> 2);
+        words.set(table.acFast, (at + TABLE_AC_FAST) >> 2);
+        words.set(table.acPair, (at + TABLE_AC_PAIR) >> 2);
       }
-      words.set(table.maxCode, (at + 22528) >> 2);
-      words.set(table.valueOffset, (at + 22600) >> 2);
-      bytes.set(table.values, at + 22672);
+      words.set(table.maxCode, (at + TABLE_MAX_CODE) >> 2);
+      words.set(table.valueOffset, (at + TABLE_VALUE_OFFSET) >> 2);
+      bytes.set(table.values, at + TABLE_VALUES);
     }
     bytes.set(scan.data.subarray(0, length), copy);
     this.reverseBytes(copy, reversed, length);
@@ -259,23 +260,10 @@ export class ImageKernels {
   }
 }
 
-let installed: ImageKernels | null = null;
-
 /**
- * Makes {@link planesToModelInput} use the kernel compiled from image-kernels.wasm; `null` goes back to the
- * JavaScript path (tests compare the two). Does nothing useful where WebAssembly SIMD is missing: the
- * module then fails to compile before it gets here.
+ * Instantiates the kernels from image-kernels.wasm for an image runtime (image-runtime.ts). The module fails
+ * to compile where WebAssembly SIMD is missing, before it gets here.
  */
-export function installImageKernels(module: WebAssembly.Module | null): void {
-  installed = module ? new ImageKernels(module) : null;
-}
-
-/** Puts back a kernel taken from {@link imageKernels} (or null), without compiling it again. */
-export function setImageKernels(kernel: ImageKernels | null): void {
-  installed = kernel;
-}
-
-/** The installed kernel, or null when the JavaScript path runs. */
-export function imageKernels(): ImageKernels | null {
-  return installed;
+export function createImageKernels(module: WebAssembly.Module): ImageKernels {
+  return new ImageKernels(module);
 }

@@ -1,8 +1,7 @@
 import type { RgbImage } from './image-types.ts';
 import { flipHorizontal } from './augment.ts';
-import type { ModelImage } from './decode-image.ts';
 import type { JpegPlanes } from './jpeg/decode-jpeg.ts';
-import { imageKernels } from './image-kernels.ts';
+import type { ImageKernels } from './image-kernels.ts';
 
 /** Per output index on one axis: the first source index, how many taps, and their weights. */
 interface AxisWeights {
@@ -97,6 +96,9 @@ export function toModelInput(
   return out;
 }
 
+/** A decoded image on its way to the model (decodeForModel's result): RGB pixels, or a JPEG's planes still to be resized and converted. */
+export type ModelImage = { kind: 'rgb'; image: RgbImage } | { kind: 'planar'; source: PlanarSource };
+
 /** Where the pixels come from for {@link planesToModelInput}: a JPEG's planes and how to turn them upright. */
 export interface PlanarSource {
   jpeg: JpegPlanes;
@@ -104,6 +106,8 @@ export interface PlanarSource {
   orientation: number;
   /** Mirror left-right after orienting (the flipped training view). */
   mirror?: boolean;
+  /** The image runtime's wasm kernels (decodeForModel passes them on); the JavaScript path when absent. */
+  kernels?: ImageKernels | null;
 }
 
 /**
@@ -268,8 +272,8 @@ export function planarInputSupported(source: PlanarSource, target: { height: num
  * chroma is never upsampled) and colour-converted only at the target size, so no full-size RGB image is
  * ever made. Differs from converting first by rounding only: the conversion is affine except where it
  * clips, and the result is not rounded to bytes before the resize.
- * Runs in the WebAssembly SIMD kernel of image-kernels.ts once a runtime adapter has installed it
- * (the same result to float32 rounding, ~3x faster), else in the JavaScript below.
+ * Runs in the WebAssembly SIMD kernel of image-kernels.ts when `source.kernels` brings it (the same result
+ * to float32 rounding, ~3x faster), else in the JavaScript below.
  * Requires {@link planarInputSupported}. Returns HWC float32 of length height*width*3: `out` when given
  * (filled completely), so a caller can reuse one buffer.
  */
@@ -298,7 +302,7 @@ export function planesToModelInput(
   const nA = swap ? th : tw, nB = swap ? tw : th;
   const ycc = jpeg.transform === 'ycbcr';
   const step = swap ? tw * 3 : 3;
-  const kernel = imageKernels();
+  const kernel = source.kernels;
   if (kernel) {
     const kernelPlanes = planes.map((p) => ({
       data: p.data, stride: p.stride, x0: p.x0, span: p.span,

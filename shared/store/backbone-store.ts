@@ -1,5 +1,5 @@
 import type { BackboneSpec } from '../backbone/backbone-spec.ts';
-import { NotReadyError, InvalidModelError } from '../errors.ts';
+import { CorruptStoredModelError, NotReadyError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { getJson, putJson, type KvLike } from './kv-like.ts';
 import { MAX_CHUNK_BYTES, modelKeys } from './model-keys.ts';
@@ -65,7 +65,7 @@ export function getBackboneManifest(kv: KvLike, id: string): Promise<BackboneMan
 
 /**
  * Reads a stored backbone's bytes back and checks them against the manifest's sha256.
- * @throws NotReadyError when absent, InvalidModelError when a chunk is missing or the bytes do not match
+ * @throws NotReadyError when absent, CorruptStoredModelError (500) when a chunk is missing or the bytes do not match
  */
 export async function loadBackboneBytes(kv: KvLike, id: string): Promise<{ manifest: BackboneManifest; bytes: Uint8Array }> {
   const manifest = await getBackboneManifest(kv, id);
@@ -73,7 +73,7 @@ export async function loadBackboneBytes(kv: KvLike, id: string): Promise<{ manif
   const chunks = await Promise.all(
     Array.from({ length: manifest.chunks }, async (_, index) => {
       const chunk = await kv.get(modelKeys.backboneChunk(id, index), 'arrayBuffer');
-      if (!chunk) throw new InvalidModelError(`backbone ${id} is missing chunk ${index} of ${manifest.chunks}`, 'corrupt_backbone');
+      if (!chunk) throw new CorruptStoredModelError(`stored backbone ${id} is missing chunk ${index} of ${manifest.chunks}`);
       return new Uint8Array(chunk);
     }),
   );
@@ -88,7 +88,7 @@ export async function loadBackboneBytes(kv: KvLike, id: string): Promise<{ manif
     }
   }
   if (bytes.length !== manifest.bytes || (await sha256Hex(bytes)) !== manifest.sourceSha256) {
-    throw new InvalidModelError(`backbone ${id} does not match its manifest's sha256`, 'corrupt_backbone');
+    throw new CorruptStoredModelError(`stored backbone ${id} does not match its manifest's sha256`);
   }
   return { manifest, bytes };
 }

@@ -1,4 +1,4 @@
-import { ConflictError, InvalidModelError, NotFoundError } from '../errors.ts';
+import { ConflictError, CorruptStoredModelError, InvalidModelError, NotFoundError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { compactUtcTimestamp } from '../time.ts';
 import { decodeHead, encodeHead } from '../head/head-codec.ts';
@@ -109,7 +109,7 @@ export function getHeadManifest(kv: KvLike, version: string): Promise<HeadManife
 
 /**
  * Loads a published head and checks its weights against the manifest's sha256.
- * @throws NotFoundError when the version is absent, InvalidModelError when its weights are corrupt
+ * @throws NotFoundError when the version is absent, CorruptStoredModelError (500) when its stored weights are corrupt or unreadable
  */
 export async function loadHead(kv: KvLike, version: string): Promise<{ manifest: HeadManifest; head: Head }> {
   const manifest = await getHeadManifest(kv, version);
@@ -117,9 +117,14 @@ export async function loadHead(kv: KvLike, version: string): Promise<{ manifest:
   if (!manifest || !weights) throw new NotFoundError(`head version ${version} does not exist`, 'head_not_found');
   const bytes = new Uint8Array(weights);
   if ((await sha256Hex(bytes)) !== manifest.weightsSha256) {
-    throw new InvalidModelError(`head ${version} does not match its manifest's sha256`, 'corrupt_head');
+    throw new CorruptStoredModelError(`stored head ${version} does not match its manifest's sha256`);
   }
-  return { manifest, head: decodeHead(bytes) };
+  try {
+    return { manifest, head: decodeHead(bytes) };
+  } catch (error) {
+    if (error instanceof InvalidModelError) throw new CorruptStoredModelError(`stored head ${version} cannot be read: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

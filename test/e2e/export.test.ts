@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassifierMetadata } from '../../shared/export/classifier-model.ts';
 import { headFromJson } from '../../shared/head/head-json.ts';
 import { main } from '../../trainer/cli.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { loadExportedModel, predictPixels, servicePixels } from '../helpers/exported-model.ts';
 import { backbonePath, datasetPath, imagePath, REPO_DIR, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -39,7 +39,7 @@ describe('edgehead export: the served classifier as a TensorFlow.js model (again
     const train = await runCli(['train', '--data', smallImageFolder(10), '--json', '--quiet'], env);
     expect(train.code, train.stderr).toBe(0);
     version = (JSON.parse(train.stdout) as { version: string }).version;
-    await startTfBackend();
+    await loadRuntime();
   });
 
   afterAll(() => {

@@ -6,11 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EdgeheadError } from '../../shared/errors.ts';
+import { HTTP_STATUS } from '../../workers/http-status.ts';
 import { decodeForModel } from '../../shared/image/decode-image.ts';
-import { installImageKernels } from '../../shared/image/image-kernels.ts';
+import type { ImageRuntime } from '../../shared/image/image-runtime.ts';
 import { modelInputFrom } from '../../shared/image/preprocess.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
-import { startWebp } from '../../trainer/webp-codec.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { makeCase } from './mutate.ts';
 
 export interface FuzzChildInit {
@@ -53,18 +54,19 @@ function claimed(bytes: Uint8Array): number {
 }
 
 /** Decodes one input the way classify does; returns the outcome fields and the measurements. */
-export function runOne(bytes: Uint8Array, maxPixels: number): Omit<CaseResult, 'caseNo' | 'source' | 'mutations'> {
+export function runOne(bytes: Uint8Array, maxPixels: number, runtime: ImageRuntime): Omit<CaseResult, 'caseNo' | 'source' | 'mutations'> {
   writeFileSync('/proc/self/clear_refs', '5');
   const before = status('VmRSS');
   const cpu0 = process.cpuUsage();
   let result: Pick<CaseResult, 'outcome' | 'status' | 'code' | 'message'>;
   try {
-    const image = decodeForModel(bytes, { maxPixels, height: TARGET.height, width: TARGET.width });
+    const image = decodeForModel(bytes, { maxPixels, height: TARGET.height, width: TARGET.width, runtime });
     modelInputFrom(image, TARGET);
     result = { outcome: 'decoded' };
   } catch (error) {
-    if (error instanceof EdgeheadError && error.status >= 400 && error.status < 500) {
-      result = { outcome: 'refused', status: error.status, code: error.code, message: error.message.slice(0, 200) };
+    const status = error instanceof EdgeheadError ? HTTP_STATUS[error.kind] : 500;
+    if (error instanceof EdgeheadError && status >= 400 && status < 500) {
+      result = { outcome: 'refused', status, code: error.code, message: error.message.slice(0, 200) };
     } else {
       const e = error as Error;
       result = { outcome: 'bug', message: `${e?.name}: ${String(e?.message).slice(0, 300)}` };
@@ -75,9 +77,7 @@ export function runOne(bytes: Uint8Array, maxPixels: number): Omit<CaseResult, '
 }
 
 async function main(): Promise<void> {
-  const kernels = new URL('../../shared/image/kernels/image-kernels.wasm', import.meta.url);
-  installImageKernels(new WebAssembly.Module(readFileSync(kernels)));
-  await startWebp();
+  const { image } = await loadRuntime();
   let init: FuzzChildInit | undefined;
   let sources: Uint8Array[] = [];
   let yardsticks: string[] = [];
@@ -93,11 +93,11 @@ async function main(): Promise<void> {
     if (message.calibrate) {
       // A legitimate source, decoded unmutated: the yardstick of the CPU and memory bounds.
       const bytes = new Uint8Array(readFileSync(yardsticks[message.caseNo]));
-      process.send!({ caseNo: message.caseNo, source: message.caseNo, mutations: [], ...runOne(bytes, init.maxPixels) });
+      process.send!({ caseNo: message.caseNo, source: message.caseNo, mutations: [], ...runOne(bytes, init.maxPixels, image) });
       return;
     }
     const { bytes, source, mutations } = makeCase(init.seed, message.caseNo, sources);
-    process.send!({ caseNo: message.caseNo, source, mutations, ...runOne(bytes, init.maxPixels) } satisfies CaseResult);
+    process.send!({ caseNo: message.caseNo, source, mutations, ...runOne(bytes, init.maxPixels, image) } satisfies CaseResult);
   });
   process.send!({ started: true });
 }

@@ -5,6 +5,7 @@
  * hand-written encoders, so the bytes are the same on every machine.
  */
 import { deflateSync, constants as zlibConstants, createDeflate } from 'node:zlib';
+import { zeroJpeg } from './hostile-jpeg.ts';
 
 /** What a fixed service must answer: one of these statuses, within the memory of the biggest legit photo. */
 export interface HostileImage {
@@ -20,38 +21,6 @@ export interface HostileImage {
 
 // ---------------------------------------------------------------- bits and bytes
 
-/** Big-endian bit writer with JPEG byte stuffing (0xFF in entropy-coded data is followed by 0x00). */
-class JpegBitWriter {
-  private readonly out: number[] = [];
-  private acc = 0;
-  private count = 0;
-
-  write(value: number, bits: number): void {
-    for (let i = bits - 1; i >= 0; i--) {
-      this.acc = (this.acc << 1) | ((value >> i) & 1);
-      if (++this.count === 8) this.flushByte();
-    }
-  }
-
-  /** Pads the last byte with 1-bits, as the standard asks, and returns the stuffed bytes. */
-  finish(): number[] {
-    while (this.count !== 0) this.write(1, 1);
-    return this.out;
-  }
-
-  private flushByte(): void {
-    this.out.push(this.acc);
-    if (this.acc === 0xff) this.out.push(0);
-    this.acc = 0;
-    this.count = 0;
-  }
-}
-
-function segment(marker: number, payload: number[]): number[] {
-  const length = payload.length + 2;
-  return [0xff, marker, length >> 8, length & 0xff, ...payload];
-}
-
 function concat(parts: (Uint8Array | number[])[]): Uint8Array<ArrayBuffer> {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(new ArrayBuffer(total));
@@ -65,62 +34,21 @@ function concat(parts: (Uint8Array | number[])[]): Uint8Array<ArrayBuffer> {
 
 // ---------------------------------------------------------------- JPEG
 
-/** DHT payload for one table: class (0 DC, 1 AC), id, and the symbols of each code length 1..16. */
-function dhtTable(tableClass: number, id: number, byLength: number[][]): number[] {
-  const counts = Array.from({ length: 16 }, (_, i) => byLength[i]?.length ?? 0);
-  return [(tableClass << 4) | id, ...counts, ...byLength.flat()];
-}
-
-/** Symbols EOB0..EOB14 (run = 2^r + extra bits), all with 4-bit codes 0000..1110 in that order. */
-const EOB_SYMBOLS = Array.from({ length: 15 }, (_, r) => r << 4);
-
-/** One AC first scan (Ss..Se, Al = 0) of `blocks` all-zero blocks: nothing but EOB runs. */
-function eobRunScan(blocks: number): number[] {
-  const bits = new JpegBitWriter();
-  let left = blocks;
-  while (left > 0) {
-    const run = Math.min(left, 32767);
-    const r = 31 - Math.clz32(run);
-    bits.write(r, 4);
-    if (r > 0) bits.write(run - (1 << r), r);
-    left -= run;
-  }
-  return bits.finish();
-}
-
 /**
  * A progressive greyscale JPEG of `width` x `height` whose coefficients are all zero: one DC scan, then `acScans`
  * AC first scans (the same band 1..63 again and again, which libjpeg accepts with a warning), each a handful of
- * EOB runs of 32767 blocks. A naive progressive decoder keeps width*height coefficients (2 bytes each: ~98 MB at
+ * EOB runs of up to 32767 blocks. A naive progressive decoder keeps width*height coefficients (2 bytes each: ~98 MB at
  * 7000x7000) and walks every block once per scan (2,600 scans x 765,625 blocks = 2 billion block visits).
  */
 export function progressiveScanFlood(width = 7000, height = 7000, acScans = 2600): Uint8Array<ArrayBuffer> {
-  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
-  const dqt = segment(0xdb, [0, ...new Array(64).fill(1)]);
-  const sof2 = segment(0xc2, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
-  // DC: one symbol (category 0) with the 1-bit code "0"; AC: EOB0..EOB14 with 4-bit codes.
-  const dht = segment(0xc4, [...dhtTable(0, 0, [[0]]), ...dhtTable(1, 0, [[], [], [], EOB_SYMBOLS])]);
-  const dcBits = new JpegBitWriter();
-  for (let i = 0; i < blocks; i++) dcBits.write(0, 1);
-  const dcScan = [...segment(0xda, [1, 1, 0x00, 0, 0, 0x00]), ...dcBits.finish()];
-  const acScan = [...segment(0xda, [1, 1, 0x00, 1, 63, 0x00]), ...eobRunScan(blocks)];
-  const parts: number[][] = [[0xff, 0xd8], dqt, sof2, dht, dcScan];
-  for (let i = 0; i < acScans; i++) parts.push(acScan);
-  parts.push([0xff, 0xd9]);
-  return concat(parts);
+  const ac = { comps: [0], ss: 1, se: 63, ah: 0, al: 0 };
+  const scans = [{ comps: [0], ss: 0, se: 0, ah: 0, al: 0 }, ...new Array(acScans).fill(ac)];
+  return zeroJpeg({ width, height, sampling: [[1, 1]], progressive: true, scans });
 }
 
 /** A small baseline greyscale JPEG (all-zero coefficients, so a flat grey), `width` x `height`. */
 export function flatBaselineJpeg(width: number, height: number): Uint8Array<ArrayBuffer> {
-  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
-  const dqt = segment(0xdb, [0, ...new Array(64).fill(1)]);
-  const sof0 = segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
-  // DC category 0 = "0"; AC EOB (0x00) = "0": two bits per block.
-  const dht = segment(0xc4, [...dhtTable(0, 0, [[0]]), ...dhtTable(1, 0, [[0]])]);
-  const bits = new JpegBitWriter();
-  for (let i = 0; i < blocks; i++) bits.write(0, 2);
-  const sos = segment(0xda, [1, 1, 0x00, 0, 63, 0]);
-  return concat([[0xff, 0xd8], dqt, sof0, dht, sos, bits.finish(), [0xff, 0xd9]]);
+  return zeroJpeg({ width, height, sampling: [[1, 1]], progressive: false, scans: [{ comps: [0], ss: 0, se: 63, ah: 0, al: 0 }] });
 }
 
 /**

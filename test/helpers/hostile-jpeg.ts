@@ -1,5 +1,6 @@
 /**
- * Writes valid JPEGs whose every coefficient is zero, with any progressive scan script: the cheapest way to
+ * Writes valid JPEGs whose every coefficient is zero, baseline or with any progressive scan script (the one such
+ * writer; hostile-images.ts builds its JPEG cases on it): the cheapest way to
  * make scan floods (thousands of scans over a huge frame in a few hundred KB). Pure (no Node APIs): the worker
  * tests use it inside workerd too.
  */
@@ -70,7 +71,7 @@ function writeEobRun(w: BitWriter, blocks: number): void {
 }
 
 /** An all-zero JPEG (mid grey) of the given frame and scans. */
-export function zeroJpeg(spec: ZeroJpegSpec): Uint8Array {
+export function zeroJpeg(spec: ZeroJpegSpec): Uint8Array<ArrayBuffer> {
   const { width, height, sampling } = spec;
   const hMax = Math.max(...sampling.map((s) => s[0])), vMax = Math.max(...sampling.map((s) => s[1]));
   const mcusX = Math.ceil(width / (8 * hMax)), mcusY = Math.ceil(height / (8 * vMax));
@@ -100,7 +101,7 @@ export function zeroJpeg(spec: ZeroJpegSpec): Uint8Array {
  * of its own, first at Al = 13 and refined bit by bit down to 0: 1 + 3 * 63 * 14 = 2,647 scans, each
  * legal on its own.
  */
-export function scanFloodJpeg(width = 7000, height = 7000, maxScans = Infinity): Uint8Array {
+export function scanFloodJpeg(width = 7000, height = 7000, maxScans = Infinity): Uint8Array<ArrayBuffer> {
   const scans: ZeroScan[] = [{ comps: [0, 1, 2], ss: 0, se: 0, ah: 0, al: 0 }];
   for (let c = 0; c < 3; c++) {
     for (let k = 1; k <= 63; k++) {

@@ -11,7 +11,7 @@ import type { Head } from '../../shared/head/head-types.ts';
 import { predictHead } from '../../shared/head/predict-head.ts';
 import { trainHead } from '../../shared/head/train-head.ts';
 import { trainMlpHead } from '../../shared/head/train-mlp.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { loadExportedModel, predictPixels, servicePixels } from '../helpers/exported-model.ts';
 import { backbonePath, datasetPath, tempDir } from '../helpers/node-fixtures.ts';
 
@@ -25,7 +25,7 @@ describe('the exported classifier (backbone + head + temperature as one LayersMo
   let labelIndex: Int32Array;
 
   beforeAll(async () => {
-    await startTfBackend();
+    await loadRuntime();
     graph = importTflite(new Uint8Array(readFileSync(backbonePath('mobilenet_v1_0.25_128_quant'))), { embeddingOnly: true });
     backbone = createBackboneModel(graph);
     const { spec } = graph;

@@ -7,8 +7,8 @@ import { AUGMENTED_VIEWS } from '../../shared/image/augment.ts';
 import { embedFolder, type EmbeddedFolder } from '../../trainer/embed-folder.ts';
 import { EmbeddingCache } from '../../trainer/embedding-cache.ts';
 import { readImageFolder, type LabelledFile } from '../../trainer/image-folder.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
-import { startWebp } from '../../trainer/webp-codec.ts';
+import type { ImageRuntime } from '../../shared/image/image-runtime.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { backbonePath, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
 
 const NAME = 'mobilenet_v1_0.25_128_quant';
@@ -17,10 +17,11 @@ const bits = (a: Float32Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset
 describe('embedFolder on worker threads', () => {
   const bytes = new Uint8Array(readFileSync(backbonePath(NAME)));
   let model: BackboneModel;
+  let image: ImageRuntime;
   let files: LabelledFile[];
 
   beforeAll(async () => {
-    await Promise.all([startTfBackend(), startWebp()]);
+    image = (await loadRuntime()).image;
     model = createBackboneModel(importTflite(bytes, { name: NAME }));
     const dir = smallImageFolder(2);
     // An undecodable photo: skipped with the same reason on any thread.
@@ -32,7 +33,7 @@ describe('embedFolder on worker threads', () => {
   const run = (cacheDir: string, threads: number): Promise<EmbeddedFolder> => {
     mkdirSync(cacheDir, { recursive: true });
     const cache = new EmbeddingCache(cacheDir, 'bb-test', model.spec.embeddingSize);
-    return embedFolder(files, model, cache, { quiet: true, histograms: true, augment: (f) => f.label === 'bees', threads, backbone: { bytes, name: NAME } });
+    return embedFolder(files, model, cache, image, { quiet: true, histograms: true, augment: (f) => f.label === 'bees', threads, backbone: { bytes, name: NAME } });
   };
   const fingerprint = (r: EmbeddedFolder) => r.examples.map((e) => ({ name: e.file.name, embedding: bits(e.embedding), histogram: bits(e.histogram), views: e.views.map(bits) }));
 

@@ -50,7 +50,7 @@ describe('refusals', () => {
     expect(probeImage(bytes)).toMatchObject({ format: 'webp', width: 300, height: 200 });
     const error = thrown(() => decodeImage(bytes, opts));
     expect(error).toBeInstanceOf(UnsupportedMediaError);
-    expect((error as UnsupportedMediaError).status).toBe(415);
+    expect((error as UnsupportedMediaError).kind).toBe('unsupported_media');
     expect(error.message).toMatch(/WebP cannot be decoded here.*jpeg.*png/i);
   });
 

@@ -26,7 +26,7 @@ describe('hostile JPEGs', () => {
     const stats = emptyJpegStats();
     const error = refusal(flood, 1, stats);
     expect(error.code).toBe('too_many_scans');
-    expect(error.status).toBe(422);
+    expect(error.kind).toBe('undecodable');
     expect(error.message).toBe('JPEG has more than 500 scans; at most 500 are accepted');
     expect(stats).toEqual({ scans: 501, scansDecoded: 1, scansSkipped: 499, blockVisits: DC_VISITS, coefficientBytes: 2 * FRAME_BLOCKS });
   });
@@ -101,13 +101,13 @@ describe('hostile JPEGs', () => {
     const scans = [{ comps: [0], ss: 0, se: 0, ah: 0, al: 0 }];
     const bytes = zeroJpeg({ width: 1000, height: 40000, sampling: [[1, 1]], progressive: true, scans });
     const stats = emptyJpegStats();
-    let status = 0, code = '';
+    let kind = '', code = '';
     try {
       decodeJpegPlanes(bytes, 2, { stats });
     } catch (error) {
-      ({ status, code } = error as { status: number; code: string });
+      ({ kind, code } = error as { kind: string; code: string });
     }
-    expect([status, code]).toEqual([413, 'decode_budget_exceeded']);
+    expect([kind, code]).toEqual(['too_large', 'decode_budget_exceeded']);
     expect(stats).toEqual(emptyJpegStats());
     // At 1/8 the same frame keeps DC only (2 bytes per block) and decodes.
     expect(decodeJpegPlanes(bytes, 1).width).toBe(125);

@@ -2,17 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UndecodableImageError } from '../../shared/errors.ts';
 import { decodeForModel, decodeImage } from '../../shared/image/decode-image.ts';
 import { decodeJpegPlanes, type JpegScale } from '../../shared/image/jpeg/decode-jpeg.ts';
-import { installImageKernels, imageKernels } from '../../shared/image/image-kernels.ts';
+import { createImageKernels, type ImageKernels } from '../../shared/image/image-kernels.ts';
+import { createImageRuntime, type ImageRuntime } from '../../shared/image/image-runtime.ts';
 import { planesToModelInput } from '../../shared/image/preprocess.ts';
 import { PROJECT_ROOT } from '../../trainer/model-store.ts';
-import { IMAGE_KERNELS_WASM, startTfBackend } from '../../trainer/tf-backend.ts';
+import { IMAGE_KERNELS_WASM, loadRuntime } from '../../trainer/runtime.ts';
 import { generated, run, sharedFixture, testCard, writePnm } from '../helpers/image-fixtures.ts';
 
-const kernelModule = () => new WebAssembly.Module(readFileSync(IMAGE_KERNELS_WASM));
+const freshKernels = () => createImageKernels(new WebAssembly.Module(readFileSync(IMAGE_KERNELS_WASM)));
+/** An image runtime with fresh kernels and nothing else. */
+const kernelRuntime = (): ImageRuntime => createImageRuntime({ kernels: freshKernels() });
 // In 0..255 units, so differences read as grey levels.
 const target = { height: 224, width: 224, pixelScale: 1, pixelZeroPoint: 0 };
 
@@ -24,14 +27,9 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** The model input both ways: kernel, then the JavaScript path. */
-function bothWays(run: () => Float32Array): { kernel: Float32Array; js: Float32Array } {
-  installImageKernels(kernelModule());
-  const kernel = run();
-  installImageKernels(null);
-  return { kernel, js: run() };
+function bothWays(run: (kernels: ImageKernels | null) => Float32Array): { kernel: Float32Array; js: Float32Array } {
+  return { kernel: run(freshKernels()), js: run(null) };
 }
-
-afterEach(() => installImageKernels(null));
 
 describe('the WebAssembly kernel of sequential JPEG scans (Huffman decoding and inverse DCTs)', () => {
   const card = () => writePnm(testCard(203, 117));
@@ -50,11 +48,10 @@ describe('the WebAssembly kernel of sequential JPEG scans (Huffman decoding and 
       for (const scale of [1, 2, 3, 4, 8] as JpegScale[]) {
         for (const compactChroma of [true, false]) {
           const js = decodeJpegPlanes(bytes, scale, { compactChroma });
-          installImageKernels(kernelModule());
-          const kernel = decodeJpegPlanes(bytes, scale, { compactChroma });
+          const runtime = kernelRuntime();
+          const kernel = decodeJpegPlanes(bytes, scale, { compactChroma, runtime });
           // A fresh kernel has one 64 KiB page; laying out a scan's rows of blocks grows it.
-          if (imageKernels()!.memoryBytes > 65536) kernelScans++;
-          installImageKernels(null);
+          if (runtime.kernels!.memoryBytes > 65536) kernelScans++;
           kernel.planes.forEach((p, c) => {
             expect(Buffer.compare(Buffer.from(p.data), Buffer.from(js.planes[c].data)), `image ${i}, scale ${scale}/8, compact ${compactChroma}, plane ${c}`).toBe(0);
           });
@@ -69,25 +66,26 @@ describe('the WebAssembly kernel of sequential JPEG scans (Huffman decoding and 
   it('leaves a scan too big for its memory to JavaScript, with the same result', () => {
     const big = generated('card-3000x2000.jpg', () => run('cjpeg', ['-quality', '80'], writePnm(testCard(3000, 2000))));
     const js = decodeJpegPlanes(big, 8, { compactChroma: true });
-    installImageKernels(kernelModule());
-    const kernel = decodeJpegPlanes(big, 8, { compactChroma: true });
+    const runtime = kernelRuntime();
+    const kernel = decodeJpegPlanes(big, 8, { compactChroma: true, runtime });
     // 6 MB of luma and 3 MB of chroma at full size: over KERNEL_SCAN_MAX_BYTES, so the kernel did not take it in.
-    expect(imageKernels()!.memoryBytes).toBeLessThan(1 << 20);
+    expect(runtime.kernels!.memoryBytes).toBeLessThan(1 << 20);
     kernel.planes.forEach((p, c) => expect(Buffer.compare(Buffer.from(p.data), Buffer.from(js.planes[c].data)), `plane ${c}`).toBe(0));
   });
 
   it('throws the same 422 error for truncated and corrupt data', () => {
-    installImageKernels(kernelModule());
+    const runtime = kernelRuntime();
     const photo = sharedFixture('images/hot_dog.jpg');
     for (const fraction of [0.1, 0.5, 0.99]) {
-      expect(() => decodeImage(photo.subarray(0, Math.floor(photo.length * fraction)), { maxPixels: 50e6, minSide: 224 })).toThrow(UndecodableImageError);
+      expect(() => decodeImage(photo.subarray(0, Math.floor(photo.length * fraction)), { maxPixels: 50e6, minSide: 224, runtime })).toThrow(UndecodableImageError);
     }
     const garbage = photo.slice();
     let seed = 1;
     for (let i = Math.floor(garbage.length / 3); i < garbage.length - 2; i++) garbage[i] = (seed = (seed * 69069 + 1) >>> 0) >>> 24;
-    expect(() => decodeImage(garbage, { maxPixels: 50e6 })).toThrow(UndecodableImageError);
+    expect(() => decodeImage(garbage, { maxPixels: 50e6, runtime })).toThrow(UndecodableImageError);
     // And still decodes a good photo afterwards.
-    expect(decodeImage(photo, { maxPixels: 50e6 }).width).toBeGreaterThan(0);
+    expect(decodeImage(photo, { maxPixels: 50e6, runtime }).width).toBeGreaterThan(0);
+    expect(runtime.kernels!.memoryBytes, 'the kernel ran').toBeGreaterThan(65536);
   });
 });
 
@@ -108,7 +106,7 @@ describe('the WebAssembly SIMD resize kernel', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the JavaScript path\'s input to float32 rounding: 4:2:0 photo, orientation %i, plain and mirrored', (orientation) => {
     const jpeg = decodeJpegPlanes(sharedFixture('images/cat_720p.jpg'), 3, { compactChroma: true });
     for (const mirror of [false, true]) {
-      const { kernel, js } = bothWays(() => planesToModelInput({ jpeg, orientation, mirror }, target));
+      const { kernel, js } = bothWays((kernels) => planesToModelInput({ jpeg, orientation, mirror, kernels }, target));
       const d = maxDiff(kernel, js);
       // Float32 against float64 arithmetic: a few thousandths of a grey level at most, and not nothing (the kernel ran).
       expect(d, `mirror ${mirror}`).toBeLessThan(2e-3);
@@ -130,31 +128,29 @@ describe('the WebAssembly SIMD resize kernel', () => {
         const image = decodeForModel(bytes, { maxPixels: 1e8, height: t.height, width: t.width });
         expect(image.kind).toBe('planar');
         if (image.kind !== 'planar') continue;
-        const { kernel, js } = bothWays(() => planesToModelInput(image.source, t));
+        const { kernel, js } = bothWays((kernels) => planesToModelInput({ ...image.source, kernels }, t));
         expect(maxDiff(kernel, js) * (1 / t.pixelScale), `image ${i}, target ${JSON.stringify(t)}`).toBeLessThan(2e-3);
       }
     }
   });
 
   it('grows its memory for a larger image and keeps giving the same input afterwards', () => {
-    installImageKernels(kernelModule());
-    const kernel = imageKernels()!;
+    const kernel = freshKernels();
     const small = decodeJpegPlanes(sharedFixture('images/cat_720p.jpg'), 3, { compactChroma: true });
     const before = kernel.memoryBytes;
-    planesToModelInput({ jpeg: small, orientation: 1 }, target);
+    planesToModelInput({ jpeg: small, orientation: 1, kernels: kernel }, target);
     // Full size: 1352x900 planes, more than the first image needed.
     const large = decodeJpegPlanes(sharedFixture('images/kite_and_cold.jpg'), 8, { compactChroma: true });
-    const largeInput = planesToModelInput({ jpeg: large, orientation: 6 }, target);
+    const largeInput = planesToModelInput({ jpeg: large, orientation: 6, kernels: kernel }, target);
     expect(kernel.memoryBytes).toBeGreaterThan(Math.max(before, large.planes[0].data.length));
-    const again = planesToModelInput({ jpeg: small, orientation: 1 }, target);
-    installImageKernels(null);
+    const again = planesToModelInput({ jpeg: small, orientation: 1, kernels: kernel }, target);
     expect(maxDiff(again, planesToModelInput({ jpeg: small, orientation: 1 }, target))).toBeLessThan(2e-3);
     expect(maxDiff(largeInput, planesToModelInput({ jpeg: large, orientation: 6 }, target))).toBeLessThan(2e-3);
   });
 
-  it('is installed by the CLI\'s backend start, as the worker installs it', async () => {
-    expect(imageKernels()).toBeNull();
-    await startTfBackend();
-    expect(imageKernels()).not.toBeNull();
+  it('is part of the CLI\'s runtime, as of the worker\'s, with libwebp', async () => {
+    const { image } = await loadRuntime();
+    expect(image.kernels).not.toBeNull();
+    expect(image.webp).not.toBeNull();
   });
 });

@@ -121,7 +121,7 @@ describe('WebP hostile input', () => {
       decodeImage(webp, { maxPixels: 50_000_000 });
       throw new Error('accepted');
     } catch (error) {
-      expect((error as EdgeheadError).status).toBe(413);
+      expect((error as EdgeheadError).kind).toBe('too_large');
       expect((error as EdgeheadError).code).toBe('webp_too_large');
       expect((error as Error).message).toMatch(/WebP is 7000x7000 = 49 MP; .* its limit is 2 MP; send JPEG or PNG/);
     }

@@ -4,10 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TooLargeError, UndecodableImageError } from '../../shared/errors.ts';
 import { decodeImage } from '../../shared/image/decode-image.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
-import { startWebp } from '../../trainer/webp-codec.ts';
+import { UnsupportedMediaError } from '../../shared/errors.ts';
+import type { ImageRuntime } from '../../shared/image/image-runtime.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { generated, generatedPath, meanAbsDiff, readPnm, run, sharedFixture } from '../helpers/image-fixtures.ts';
 
-const opts = { maxPixels: 50_000_000 };
+let opts: { maxPixels: number; runtime: ImageRuntime };
 
 /** A lossy WebP of a real photo, made by libwebp's own cwebp. */
 function lossyKite(): Uint8Array {
@@ -38,7 +40,7 @@ function alphaRamp(): { webp: Uint8Array; rgba: Uint8Array; width: number; heigh
 
 describe('WebP through the wasm libwebp codec', () => {
   beforeAll(async () => {
-    await startWebp();
+    opts = { maxPixels: 50_000_000, runtime: (await loadRuntime()).image };
   });
 
   it('decodes a lossy photo like libwebp\'s dwebp does', () => {
@@ -67,6 +69,10 @@ describe('WebP through the wasm libwebp codec', () => {
   it('returns 422 for a truncated WebP and 413 from the header for one over the pixel limit', () => {
     const webp = lossyKite();
     expect(() => decodeImage(webp.slice(0, 2000), opts)).toThrow(UndecodableImageError);
-    expect(() => decodeImage(webp, { maxPixels: 1_000_000 })).toThrow(TooLargeError);
+    expect(() => decodeImage(webp, { ...opts, maxPixels: 1_000_000 })).toThrow(TooLargeError);
+  });
+
+  it('returns 415 for a WebP when no runtime brings a codec', () => {
+    expect(() => decodeImage(lossyKite(), { maxPixels: 50_000_000 })).toThrow(UnsupportedMediaError);
   });
 });

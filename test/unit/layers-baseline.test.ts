@@ -7,7 +7,7 @@ import { importTflite } from '../../shared/backbone/import-tflite.ts';
 import { embedImage } from '../../shared/embed-image.ts';
 import { decodeForModel, decodeImage } from '../../shared/image/decode-image.ts';
 import { modelInputFrom, toModelInput } from '../../shared/image/preprocess.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 import { backbonePath, imagePath } from '../helpers/node-fixtures.ts';
 
 // The benchmark's speed-up claim is only meaningful if the fused path computes the same function as the
@@ -17,7 +17,7 @@ describe.each(['mobilenet_v2_1.0_224_quant', 'mobilenet_v1_0.25_128_quant'])('fu
   let baseline: LayersBaseline;
 
   beforeAll(async () => {
-    await startTfBackend();
+    await loadRuntime();
     const graph = importTflite(new Uint8Array(readFileSync(backbonePath(name))), { name });
     fused = createBackboneModel(graph);
     baseline = createLayersBaseline(graph);
@@ -53,12 +53,13 @@ describe.each(['mobilenet_v2_1.0_224_quant', 'mobilenet_v1_0.25_128_quant'])('fu
     for (let i = 0; i < single.length; i++) expect(Math.abs(single[i] - baselineSingle[i])).toBeLessThan(1e-4 * Math.max(1, maxValue));
   });
 
-  it('matches what the serving path (embedImage) returns', () => {
+  it('matches what the serving path (embedImage) returns', async () => {
     const bytes = new Uint8Array(readFileSync(imagePath('cat_720p.jpg')));
-    const { embedding } = embedImage(bytes, fused, { maxImagePixels: 50e6 });
+    const runtime = (await loadRuntime()).image;
+    const { embedding } = embedImage(bytes, fused, { maxImagePixels: 50e6, runtime });
     const { spec } = fused;
     // The serving path's own input: a JPEG's planes resized, then colour-converted.
-    const input = modelInputFrom(decodeForModel(bytes, { maxPixels: 50e6, height: spec.inputHeight, width: spec.inputWidth }), {
+    const input = modelInputFrom(decodeForModel(bytes, { maxPixels: 50e6, height: spec.inputHeight, width: spec.inputWidth, runtime }), {
       height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint,
     });
     const expected = baseline.embed(input, 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, ISOLATE_MEMORY_BUDGET, parseServiceConfig } from '../../shared/config.ts';
-import { BadRequestError } from '../../shared/errors.ts';
+import { ConfigError } from '../../shared/errors.ts';
 
 describe('isolate memory budget', () => {
   it('adds up to less than the 128 MB isolate limit', () => {
@@ -14,7 +14,7 @@ describe('isolate memory budget', () => {
     expect(parseServiceConfig({}).maxDecodeBytes).toBe(ISOLATE_MEMORY_BUDGET.decodeBytes);
     expect(DEFAULT_CONFIG.maxDecodeBytes).toBe(16 * 2 ** 20);
     expect(parseServiceConfig({ MAX_DECODE_BYTES: '8000000' }).maxDecodeBytes).toBe(8_000_000);
-    expect(() => parseServiceConfig({ MAX_DECODE_BYTES: '-1' })).toThrow(BadRequestError);
+    expect(() => parseServiceConfig({ MAX_DECODE_BYTES: '-1' })).toThrow(ConfigError);
   });
 
   it('lets one upload of the largest accepted size fit the upload line', () => {

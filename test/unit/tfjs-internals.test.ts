@@ -3,10 +3,10 @@ import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { expect, it } from 'vitest';
 import { checkTfjsInternals, TFJS_FENCED_VERSION } from '../../shared/tf/tfjs-internals.ts';
 import { wasmHeapTensors, freePackedFilter } from '../../shared/tf/wasm-backend.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 
 it('finds the tfjs version and the private fields the fence in shared/tf/tfjs-internals.ts was written for', async () => {
-  await startTfBackend();
+  await loadRuntime();
   const backend = tf.backend();
   expect(backend, 'the wasm backend did not start').toBeInstanceOf(BackendWasm);
   const problems = checkTfjsInternals(backend as BackendWasm);
@@ -16,7 +16,7 @@ it('finds the tfjs version and the private fields the fence in shared/tf/tfjs-in
 });
 
 it('writes heap tensors in place and frees a packed filter once', async () => {
-  await startTfBackend();
+  await loadRuntime();
   const heap = wasmHeapTensors();
   expect(heap).not.toBeNull();
   const view = heap!.allocate(4);

@@ -8,7 +8,7 @@ import { InvalidModelError } from '../../shared/errors.ts';
 import { toModelInput } from '../../shared/image/preprocess.ts';
 import { FlatBuffer } from '../../shared/tflite/flatbuffer.ts';
 import { readTflite } from '../../shared/tflite/read-tflite.ts';
-import { startTfBackend } from '../../trainer/tf-backend.ts';
+import { loadRuntime } from '../../trainer/runtime.ts';
 
 const backbones = new URL('../../../shared/backbones/', import.meta.url);
 const images = new URL('../../../shared/images/', import.meta.url);
@@ -202,7 +202,7 @@ describe('importTflite', () => {
 
 describe('createBackboneModel', () => {
   beforeAll(async () => {
-    await startTfBackend();
+    await loadRuntime();
   });
 
   it('reproduces the original classifier of mobilenet_v2_1.0_224_quant (Egyptian cat, hotdog)', () => {
@@ -306,7 +306,7 @@ describe('createBackboneModel', () => {
 
 describe('importBackboneModel (the serving path: weights written into the wasm heap, packed up front)', () => {
   beforeAll(async () => {
-    await startTfBackend();
+    await loadRuntime();
   });
 
   for (const file of ['mobilenet_v1_0.25_128_quant.tflite', 'mobilenet_v2_1.0_224_quant.tflite', 'tf2_mobilenet_v2_1.0_224_ptq.tflite']) {
@@ -373,7 +373,7 @@ describe('importBackboneModel (the serving path: weights written into the wasm h
 
 describe('createBackboneModel on a hand-built graph', () => {
   beforeAll(async () => {
-    await startTfBackend();
+    await loadRuntime();
   });
 
   // Layer kinds the MobileNet fixtures do not use: max and same-padded average pools, reshape, a hidden

@@ -46,7 +46,7 @@ describe('validateLabel', () => {
   });
 
   it.each(['', ' bees', 'bees ', 'a/b', 'a\nb', '-x', 'x'.repeat(65), '..'])('refuses %j with 400 invalid_label', (label) => {
-    expect(() => validateLabel(label)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_label' }));
+    expect(() => validateLabel(label)).toThrow(expect.objectContaining({ kind: 'bad_request', code: 'invalid_label' }));
   });
 });
 
@@ -70,7 +70,7 @@ describe('validateLabel: invisible and reordering code points', () => {
     try {
       validateLabel(label);
     } catch (error) {
-      expect(error).toMatchObject({ status: 400, code: 'invalid_label' });
+      expect(error).toMatchObject({ kind: 'bad_request', code: 'invalid_label' });
       message = (error as Error).message;
     }
     expect(message).toContain(codePoint);

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { InvalidModelError, NotReadyError } from '../../shared/errors.ts';
+import { NotReadyError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { backboneIdFor, loadBackboneBytes, storeBackbone } from '../../shared/store/backbone-store.ts';
 import { MAX_CHUNK_BYTES, modelKeys } from '../../shared/store/model-keys.ts';
@@ -36,11 +36,11 @@ describe('backbone artifacts in real local KV (25 MiB value limit)', () => {
     await expect(loadBackboneBytes(env.MODELS, manifest.id)).rejects.toThrow(/does not match its manifest's sha256/);
   });
 
-  it('refuses a backbone whose stored bytes no longer match the manifest, and reports a missing one as 503', async () => {
+  it('refuses a backbone whose stored bytes no longer match the manifest as a corrupt stored model (500), and reports a missing one as 503', async () => {
     const { blob, sha256 } = await bigBlob(1000);
     const manifest = await storeBackbone(env.MODELS, blob, { name: 'small', format: 'tflite', sourceSha256: sha256, source: 'test', licence: 'test', spec, importedAt: '2026-11-28T00:00:00Z' });
     await env.MODELS.put(modelKeys.backboneChunk(manifest.id, 0), blob.slice(0, 999));
-    await expect(loadBackboneBytes(env.MODELS, manifest.id)).rejects.toBeInstanceOf(InvalidModelError);
+    await expect(loadBackboneBytes(env.MODELS, manifest.id)).rejects.toThrow(expect.objectContaining({ kind: 'stored_data', code: 'corrupt_stored_model' }));
     await expect(loadBackboneBytes(env.MODELS, 'bb-0000000000000000')).rejects.toBeInstanceOf(NotReadyError);
   });
 });

@@ -8,7 +8,7 @@ import { importBackbone } from '../../shared/store/import-backbone.ts';
 import { calibrateHead } from '../../shared/head/calibrate-head.ts';
 import type { Head } from '../../shared/head/head-types.ts';
 import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../../shared/store/head-store.ts';
-import { startTfBackend } from '../../workers/tf-backend.ts';
+import { isolateRuntime } from '../../workers/runtime.ts';
 import { fixture, fixtureNames } from './fixtures.ts';
 
 export const TINY_BACKBONE = 'backbones/mobilenet_v1_0.25_128_quant.tflite';
@@ -16,7 +16,7 @@ export const TINY_BACKBONE = 'backbones/mobilenet_v1_0.25_128_quant.tflite';
 let tiny: BackboneModel | undefined;
 
 export async function tinyBackbone(): Promise<BackboneModel> {
-  await startTfBackend();
+  await isolateRuntime().backend();
   tiny ??= createBackboneModel(importTflite(fixture(TINY_BACKBONE)));
   return tiny;
 }
@@ -33,7 +33,7 @@ export async function embedSplit(split: 'train' | 'val', labels = ['ants', 'bees
   const embeddings = new Float32Array(names.length * model.spec.embeddingSize);
   const labelIndex = new Int32Array(names.length);
   names.forEach((name, i) => {
-    embeddings.set(embedImage(fixture(name), model, { maxImagePixels: 50_000_000 }).embedding, i * model.spec.embeddingSize);
+    embeddings.set(embedImage(fixture(name), model, { maxImagePixels: 50_000_000, runtime: isolateRuntime().image }).embedding, i * model.spec.embeddingSize);
     labelIndex[i] = labels.indexOf(name.split('/')[2]);
   });
   return { names, set: { embeddings, embeddingSize: model.spec.embeddingSize, labelIndex, labels } };

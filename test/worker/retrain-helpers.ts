@@ -2,7 +2,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import type { RunRecord } from '../../shared/training/training-job.ts';
+import type { RunRecord } from '../../shared/training/run-record.ts';
 import worker from '../../workers/index.ts';
 import { fixture } from './fixtures.ts';
 

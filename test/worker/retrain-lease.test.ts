@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/config.ts';
-import type { RunRecord } from '../../shared/training/training-job.ts';
+import type { RunRecord } from '../../shared/training/run-record.ts';
 import { runTraining } from '../../workers/training.ts';
 import { fixtureNames } from './fixtures.ts';
 import { importTinyBackbone } from './helpers.ts';
@@ -79,6 +79,7 @@ describe('training lease heartbeat', () => {
     const done = await runTraining(env, DEFAULT_CONFIG, 'manual', steppingClock(LEASE_MS + 1));
     expect(done.status).toBe('kept');
     expect(done.reason).toContain('lost the training lease');
+    expect(done.details.conflict).toBe('lease_lost');
     expect(done.publishedVersion).toBeNull();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { z, type Hook } from '@hono/zod-openapi';
 import { BadRequestError } from '../../shared/errors.ts';
+import { parseInteger } from '../../shared/parse-integer.ts';
 import type { AppEnv } from '../app-env.ts';
 
 export const ErrorSchema = z
@@ -44,10 +45,20 @@ export function jsonOk<T extends z.ZodType>(schema: T, description: string): { 2
   return { 200: { description, content: { 'application/json': { schema } } } };
 }
 
-/** An integer query parameter in [min, max] (query values are text: `?limit=20`), with one message for every failure. */
+/**
+ * An integer query parameter in [min, max] (query values are text: `?limit=20`), read by the core's one integer
+ * rule (shared/parse-integer.ts: decimal digits only), with one message for every failure.
+ */
 export function integerQuery(min: number, max = Number.MAX_SAFE_INTEGER) {
   const message = max === Number.MAX_SAFE_INTEGER ? 'must be a positive integer' : `must be an integer from ${min} to ${max}`;
-  return z.coerce.number<string>({ error: message }).int(message).min(min, message).max(max, message);
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      const value = parseInteger(raw, min, max);
+      if (value === null) ctx.addIssue({ code: 'custom', message });
+      return value ?? 0;
+    })
+    .openapi({ type: 'integer', minimum: min, ...(max === Number.MAX_SAFE_INTEGER ? {} : { maximum: max }) });
 }
 
 /** Routes that need `Authorization: Bearer <ADMIN_TOKEN>`. */

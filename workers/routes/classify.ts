@@ -1,18 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { embedImage } from '../../shared/embed-image.ts';
-import { TooLargeError } from '../../shared/errors.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
 import { oodScores } from '../../shared/head/ood.ts';
 import { decide } from '../../shared/head/unknown.ts';
+import { checkPixelLimit } from '../../shared/image/pixel-limit.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { classifyRoute } from '../contract/classify.ts';
 import { readImageUpload } from '../request-body.ts';
 import { serverTiming } from '../server-timing.ts';
-import { startWebp } from '../webp-codec.ts';
 
 export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, async (c) => {
-  const { config, models } = c.var;
+  const { config, models, runtime } = c.var;
   const started = Date.now();
   const query = c.req.valid('query');
   const topK = query.top_k ?? config.defaultTopK;
@@ -20,14 +19,10 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
   const bytes = await readImageUpload(c.req.raw, config.maxImageBytes);
   // Header checks come before any model work, so bad input never waits for (or needs) a model.
   const info = probeImage(bytes);
-  if (info.width * info.height > config.maxImagePixels) {
-    const mp = (n: number) => (n / 1e6).toFixed(1);
-    throw new TooLargeError(`image is ${info.width}x${info.height} = ${mp(info.width * info.height)} MP; the limit is ${mp(config.maxImagePixels)} MP`, 'too_many_pixels');
-  }
-  if (info.format === 'webp') await startWebp();
+  checkPixelLimit(info, config.maxImagePixels);
   const serving = await models.serving();
   const loaded = Date.now();
-  const { embedding, timing } = embedImage(bytes, serving.backbone.model, config);
+  const { embedding, timing } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
   const headStart = Date.now();
   const probabilities = predictHead(serving.head, embedding, 1);
   const ranked = rankPredictions(serving.head, probabilities);

@@ -1,9 +1,10 @@
 /** Labelled examples (admin): ingest, list, get, relabel, delete, and label counts. */
 import { $, OpenAPIHono } from '@hono/zod-openapi';
 import { embedImageViews } from '../../shared/embed-image.ts';
-import { NotFoundError, TooLargeError } from '../../shared/errors.ts';
+import { NotFoundError } from '../../shared/errors.ts';
 import { validateLabel } from '../../shared/examples/label.ts';
 import { sha256Hex } from '../../shared/hash.ts';
+import { checkPixelLimit } from '../../shared/image/pixel-limit.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
@@ -19,7 +20,6 @@ import {
 import { D1ExampleStore } from '../example-store.ts';
 import { D1SuspectStore } from '../suspect-store.ts';
 import { readUpload } from '../request-body.ts';
-import { startWebp } from '../webp-codec.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -33,21 +33,18 @@ export const exampleRoutes = $(
   new OpenAPIHono<AppEnv>().use('/v1/examples', requireAdmin).use('/v1/examples/*', requireAdmin).use('/v1/labels', requireAdmin),
 )
   .openapi(addExampleRoute, async (c) => {
-    const { config, models } = c.var;
+    const { config, models, runtime } = c.var;
     const { bytes, fields } = await readUpload(c.req.raw, config.maxImageBytes);
     const label = validateLabel(fields.get('label'));
     const info = probeImage(bytes);
-    if (info.width * info.height > config.maxImagePixels) {
-      throw new TooLargeError(`image is ${info.width}x${info.height}; the limit is ${config.maxImagePixels} pixels`, 'too_many_pixels');
-    }
+    checkPixelLimit(info, config.maxImagePixels);
     const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);
     if (existing) return c.json({ example: existing, created: false }, 200);
-    if (info.format === 'webp') await startWebp();
     const backbone = await models.trainingBackbone();
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
-    const views = embedImageViews(bytes, backbone.model, config);
+    const views = embedImageViews(bytes, backbone.model, { ...config, runtime: runtime.image });
     const { example, created } = await store.add(
       { id, label, contentType: CONTENT_TYPES[info.format], bytes: bytes.byteLength, width: info.width, height: info.height, backboneId: backbone.manifest.id },
       bytes,

@@ -5,8 +5,8 @@ import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../..
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { deleteHeadRoute, getRunRoute, listHeadsRoute, listRunsRoute, promoteHeadRoute, trainRoute } from '../contract/training.ts';
-import { skippedForLease } from '../../shared/training/training-job.ts';
-import { D1RunLog } from '../example-store.ts';
+import { skippedForLease } from '../../shared/training/run-record.ts';
+import { D1RunLog } from '../run-log.ts';
 import { runTraining } from '../training.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;

@@ -7,6 +7,7 @@ import { idctBlock, prepareQuantTable, type IdctSize } from './idct.ts';
 import { convertToRgb, type ColourTransform, type PlaneSet } from './colour-convert.ts';
 import { readFrame, type Component, type Frame, type JpegScale } from './jpeg-frame.ts';
 import { chargeBlockVisits, emptyJpegStats, skipEntropyData, type JpegDecodeStats } from './scan-budget.ts';
+import type { ImageRuntime } from '../image-runtime.ts';
 import { decodeSequentialScan, ZIGZAG } from './sequential-scan.ts';
 
 export type { JpegScale } from './jpeg-frame.ts';
@@ -34,6 +35,8 @@ export interface JpegDecodeOptions {
   limits?: JpegLimits;
   /** Filled in (counts added) as the decode goes, also when it throws. */
   stats?: JpegDecodeStats;
+  /** The wasm scan kernel and scratch buffer (image-runtime.ts); the JavaScript path without it. */
+  runtime?: ImageRuntime;
 }
 
 
@@ -163,7 +166,7 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
         }
         const p = seg + 1 + ns * 2;
         const ss = bytes[p], se = bytes[p + 1], ah = bytes[p + 2] >> 4, al = bytes[p + 2] & 15;
-        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant, limits, stats);
+        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant, limits, stats, options.runtime);
         continue;
       }
       default:
@@ -228,6 +231,7 @@ function transformAllBlocks(c: Component, quant: (Uint16Array | undefined)[]): v
 function decodeScan(
   bytes: Uint8Array, start: number, frame: Frame, comps: Component[], restartInterval: number,
   ss: number, se: number, ah: number, al: number, quant: (Uint16Array | undefined)[], limits: JpegLimits, stats: JpegDecodeStats,
+  runtime: ImageRuntime | undefined,
 ): number {
   const progressive = frame.progressive;
   if (progressive) {
@@ -256,7 +260,7 @@ function decodeScan(
   }
   if (!progressive) {
     for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
-    return decodeSequentialScan(bytes, start, comps, frame.mcusPerLine, frame.mcusPerColumn, restartInterval);
+    return decodeSequentialScan(bytes, start, comps, frame.mcusPerLine, frame.mcusPerColumn, restartInterval, runtime);
   }
   const reader = new BitReader(bytes, start);
   let eobrun = 0;

@@ -1,7 +1,8 @@
 import { UndecodableImageError } from '../../errors.ts';
+import { LONG_CODE_ENTRIES, LOOKAHEAD, PAIR_BITS } from './huffman-layout.ts';
 
-/** Codes up to this many bits are decoded with one table look-up; longer ones take the canonical slow path. */
-export const LOOKAHEAD = 10;
+/** Codes up to LOOKAHEAD bits are decoded with one table look-up; longer ones take the canonical slow path. */
+export { LOOKAHEAD, PAIR_BITS } from './huffman-layout.ts';
 
 /** A JPEG Huffman table prepared for decoding. */
 export interface HuffmanTable {
@@ -31,8 +32,6 @@ export interface HuffmanTable {
   acPair: Int32Array;
 }
 
-/** Bits the AC pair table looks at. */
-export const PAIR_BITS = 12;
 
 /** Tables built before, by their DHT bytes: a camera writes the same few tables into every photo. */
 const built = new Map<string, HuffmanTable>();
@@ -62,8 +61,8 @@ export function huffmanTableFor(counts: Uint8Array, values: Uint8Array): Huffman
  */
 export function buildHuffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
   const lookup = new Uint16Array(1 << LOOKAHEAD);
-  const maxCode = new Int32Array(18).fill(-1);
-  const valueOffset = new Int32Array(18);
+  const maxCode = new Int32Array(LONG_CODE_ENTRIES).fill(-1);
+  const valueOffset = new Int32Array(LONG_CODE_ENTRIES);
   let code = 0;
   let k = 0;
   for (let len = 1; len <= 16; len++) {

@@ -1,7 +1,8 @@
 import { UndecodableImageError } from '../../errors.ts';
 import { LOOKAHEAD, PAIR_BITS, type HuffmanTable } from './huffman.ts';
 import { idctBlock, type IdctSize } from './idct.ts';
-import { imageKernels, KERNEL_IDCT_SIZES, KERNEL_SCAN_MAX_BYTES, type ImageKernels } from '../image-kernels.ts';
+import { KERNEL_IDCT_SIZES, KERNEL_SCAN_MAX_BYTES, type ImageKernels } from '../image-kernels.ts';
+import type { ImageRuntime } from '../image-runtime.ts';
 
 /** Zig-zag position -> natural (row-major) position in an 8x8 block; 16 spare entries absorb corrupt runs. */
 export const ZIGZAG = new Uint8Array([
@@ -57,18 +58,11 @@ interface CleanScan {
   next: number;
 }
 
-/**
- * Reused between scans up to this size: fresh memory is slow to touch the first time (page faults), and
- * the copy never outlives its scan. Larger scans get a buffer of their own, so nothing big stays pinned.
- */
-const REUSED_BYTES = 4 << 20;
-let reused = new Uint8Array(0);
-
-function cleanScan(bytes: Uint8Array, start: number): CleanScan {
+/** The runtime's scratch buffer holds the copy (see ScanScratch); without a runtime each scan gets its own. */
+function cleanScan(bytes: Uint8Array, start: number, runtime: ImageRuntime | undefined): CleanScan {
   const n = bytes.length;
   const size = n - start + PAD;
-  if (size <= REUSED_BYTES && reused.length < size) reused = new Uint8Array(Math.min(REUSED_BYTES, Math.max(size, reused.length * 2)));
-  const data = size <= REUSED_BYTES ? reused : new Uint8Array(size);
+  const data = runtime ? runtime.scanScratch.take(size) : new Uint8Array(size);
   const starts = [0];
   const ends: number[] = [];
   let o = 0;
@@ -192,14 +186,15 @@ function decodeBlock(view: DataView, bp: number, dc: HuffmanTable, ac: HuffmanTa
  * big-endian 32-bit load at a bit position: no refill branches, no per-bit bookkeeping, all state in locals.
  * Consuming bits past the end of a restart interval (or of the data) means the data is truncated or corrupt,
  * and throws; this is checked after every MCU, which also bounds the work on corrupt data.
+ * `runtime` brings the wasm kernel and the scratch buffer; without it the JavaScript path runs.
  * Returns the position of the marker after the scan.
  */
 export function decodeSequentialScan(
   bytes: Uint8Array, start: number, comps: ScanComponent[], mcusPerLine: number, mcusPerColumn: number,
-  restartInterval: number,
+  restartInterval: number, runtime?: ImageRuntime,
 ): number {
-  const scan = cleanScan(bytes, start);
-  const kernels = imageKernels();
+  const scan = cleanScan(bytes, start, runtime);
+  const kernels = runtime?.kernels;
   if (kernels && comps.every((c) => KERNEL_IDCT_SIZES.includes(c.idctSize))) {
     if (decodeScanWithKernels(kernels, scan, comps, mcusPerLine, mcusPerColumn, restartInterval)) return scan.next;
   }

@@ -1,4 +1,5 @@
 import { UndecodableImageError } from '../../errors.ts';
+import { crc32 } from '../../hash.ts';
 
 /** The fields of a PNG's IHDR, validated against the specification's table of colour types and depths. */
 export interface PngHeader {
@@ -18,23 +19,6 @@ export interface PngChunk {
   type: string;
   start: number;
   end: number;
-}
-
-const CRC_TABLE = ((): Uint32Array => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (ISO 3309, the one PNG uses) of bytes[start, end). */
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 export function readU32(bytes: Uint8Array, p: number): number {

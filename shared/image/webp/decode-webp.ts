@@ -9,35 +9,25 @@ export interface RgbaPixels {
   height: number;
 }
 
-/** Decodes a whole WebP file; returns null (or throws) when the data is corrupt. */
+/** Raised when libwebp itself cannot start: the server's fault, never blamed on the image. */
+export class WebpStartError extends Error {}
+
+/** Decodes a whole WebP file; returns null (or throws) when the data is corrupt; WebpStartError when libwebp cannot start. */
 export type WebpCodec = (bytes: Uint8Array) => RgbaPixels | null;
-
-let codec: WebpCodec | undefined;
-
-/**
- * Installs the WebP codec. It is libwebp compiled to wasm, which each runtime must load its own way
- * (workerd from a precompiled module import, Node from the file), so the adapters install it and the core
- * only calls it.
- */
-export function installWebpCodec(decoder: WebpCodec): void {
-  codec = decoder;
-}
-
-export function hasWebpCodec(): boolean {
-  return codec !== undefined;
-}
 
 /**
  * Decodes a WebP (lossy or lossless, with or without alpha; the first frame of an animation) to RGB,
  * alpha composited over white.
- * @throws UnsupportedMediaError when no codec is installed, UndecodableImageError for corrupt data
+ * @param codec the runtime's libwebp (see webp-codec.ts); null where WebP is not decoded
+ * @throws UnsupportedMediaError when there is no codec, UndecodableImageError for corrupt data
  */
-export function decodeWebp(bytes: Uint8Array): { data: Uint8Array; width: number; height: number } {
+export function decodeWebp(bytes: Uint8Array, codec: WebpCodec | null): { data: Uint8Array; width: number; height: number } {
   if (!codec) throw new UnsupportedMediaError(`WebP cannot be decoded here; ${ACCEPTED_TYPES}`);
   let rgba: RgbaPixels | null;
   try {
     rgba = codec(bytes);
-  } catch {
+  } catch (error) {
+    if (error instanceof WebpStartError) throw error;
     rgba = null;
   }
   if (!rgba || rgba.width <= 0 || rgba.height <= 0 || rgba.data.length < rgba.width * rgba.height * 4) {

@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { importCycles, importGraph, importsOf, sourceFiles, topLevelMutables } from '../helpers/import-graph.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// The AssemblyScript kernel compiles to its own wasm instance: its globals live in that instance, not in a module.
+const shared = sourceFiles(ROOT, 'shared', (p) => p.endsWith('.as.ts'));
+
+/**
+ * Files allowed module-level `let` for now, with the reason. shared/embed-image.ts keeps its model-input scratch
+ * buffer until the int8 embedding engine lands there (another change owns that file).
+ */
+const MUTABLE_STATE_ALLOWED = new Set(['shared/embed-image.ts']);
+
+/**
+ * Layers of shared/, lowest first: a file may import its own layer or lower ones, never higher. Leaves
+ * (errors, hash, time, config) are layer 0.
+ */
+const LAYERS: [RegExp, number][] = [
+  [/^shared\/(errors|hash|time|config|parse-integer)\.ts$/, 0],
+  [/^shared\/(tflite|examples|tf)\//, 1],
+  [/^shared\/image\//, 1],
+  [/^shared\/(backbone|head)\//, 2],
+  [/^shared\/(runtime|embed-image|load-backbone)\.ts$/, 3],
+  [/^shared\/store\//, 3],
+  [/^shared\/training\//, 4],
+];
+
+function layerOf(path: string): number {
+  const found = LAYERS.find(([pattern]) => pattern.test(path));
+  if (!found) throw new Error(`${path} has no layer in house-rules.test.ts; add it to LAYERS`);
+  return found[1];
+}
+
+describe('the house rules of shared/', () => {
+  it('holds no module-level mutable state (no top-level let or var): the adapters\' runtime object owns it', () => {
+    const found = shared.filter((p) => !MUTABLE_STATE_ALLOWED.has(p)).flatMap((p) => topLevelMutables(ROOT, p));
+    expect(found).toEqual([]);
+    // The check itself sees a real top-level let.
+    expect(topLevelMutables(ROOT, 'shared/embed-image.ts').length).toBeGreaterThan(0);
+  });
+
+  it('has no import cycle, nor has any cycle through workers/ and trainer/', () => {
+    const adapters = ['workers', 'trainer'].flatMap((d) => sourceFiles(ROOT, d));
+    const graph = importGraph(ROOT, [...shared, ...adapters]);
+    expect(graph.size).toBeGreaterThan(100);
+    expect(importCycles(graph)).toEqual([]);
+    // And the cycle finder finds one when there is one.
+    expect(importCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('never imports from a higher layer, nor from workers/ or trainer/', () => {
+    const wrong = shared.flatMap((from) =>
+      importsOf(ROOT, from)
+        .filter((to) => !to.startsWith('shared/') || (/\.tsx?$/.test(to) && layerOf(to) > layerOf(from)))
+        .map((to) => `${from} -> ${to}`),
+    );
+    expect(wrong).toEqual([]);
+  });
+});
