@@ -1,4 +1,5 @@
-/** Labelled examples (admin): ingest, list, get, relabel, delete, and label counts. */
+/** Labelled examples of a model (admin): ingest, list, get, relabel, delete, and label counts. Paths are relative to
+ * `/v1` (the default model) or `/v1/models/:name` (workers/routes/model-scoped.ts). */
 import { Hono } from 'hono';
 import { embedImageViews } from '../../shared/embed-image.ts';
 import { BadRequestError, NotFoundError, TooLargeError } from '../../shared/errors.ts';
@@ -45,10 +46,10 @@ async function jsonBody(request: Request): Promise<Record<string, unknown>> {
 }
 
 export const exampleRoutes = new Hono<AppEnv>()
-  .use('/v1/examples', requireAdmin)
-  .use('/v1/examples/*', requireAdmin)
-  .use('/v1/labels', requireAdmin)
-  .post('/v1/examples', async (c) => {
+  .use('/examples', requireAdmin)
+  .use('/examples/*', requireAdmin)
+  .use('/labels', requireAdmin)
+  .post('/examples', async (c) => {
     const { config, models } = c.var;
     const { bytes, fields } = await readUpload(c.req.raw, config.maxImageBytes);
     const label = validateLabel(fields.get('label'));
@@ -56,12 +57,12 @@ export const exampleRoutes = new Hono<AppEnv>()
     if (info.width * info.height > config.maxImagePixels) {
       throw new TooLargeError(`image is ${info.width}x${info.height}; the limit is ${config.maxImagePixels} pixels`, 'too_many_pixels');
     }
-    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
+    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model);
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);
     if (existing) return c.json({ example: existing, created: false }, 200);
     if (info.format === 'webp') await startWebp();
-    const backbone = await models.trainingBackbone();
+    const backbone = await models.trainingBackbone(c.var.model);
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
     const views = embedImageViews(bytes, backbone.model, config);
     const { example, created } = await store.add(
@@ -72,7 +73,7 @@ export const exampleRoutes = new Hono<AppEnv>()
     );
     return c.json({ example, created }, created ? 201 : 200);
   })
-  .get('/v1/examples', async (c) => {
+  .get('/examples', async (c) => {
     const label = c.req.query('label');
     const options = {
       label: label === undefined ? undefined : validateLabel(label),
@@ -81,34 +82,34 @@ export const exampleRoutes = new Hono<AppEnv>()
     };
     // ?suspect=true: only the examples the latest training run flagged, most suspect first.
     const result = suspectOnly(c.req.query('suspect'))
-      ? await new D1SuspectStore(c.env.DB).list(options)
-      : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).list(options);
+      ? await new D1SuspectStore(c.env.DB, c.var.model).list(options)
+      : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).list(options);
     return c.json(result);
   })
-  .get('/v1/examples/:id', async (c) => {
-    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).require(exampleId(c.req.param('id')));
+  .get('/examples/:id', async (c) => {
+    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).require(exampleId(c.req.param('id')));
     return c.json({ example });
   })
-  .get('/v1/examples/:id/image', async (c) => {
-    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
+  .get('/examples/:id/image', async (c) => {
+    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model);
     const example = await store.require(exampleId(c.req.param('id')));
     const object = await store.openOriginal(example.id);
     if (!object) throw new NotFoundError(`the photo of example ${example.id} is missing from the bucket`, 'example_not_found');
     return new Response(object.body, { headers: { 'content-type': example.contentType, 'content-length': String(example.bytes) } });
   })
-  .patch('/v1/examples/:id', async (c) => {
+  .patch('/examples/:id', async (c) => {
     const id = exampleId(c.req.param('id'));
     const body = await jsonBody(c.req.raw);
     const label = validateLabel(typeof body.label === 'string' ? body.label : undefined);
-    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).relabel(id, label, new Date());
+    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).relabel(id, label, new Date());
     return c.json({ example });
   })
-  .delete('/v1/examples/:id', async (c) => {
+  .delete('/examples/:id', async (c) => {
     const id = exampleId(c.req.param('id'));
-    await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).delete(id);
+    await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).delete(id);
     return c.json({ deleted: id });
   })
-  .get('/v1/labels', async (c) => {
-    const labels = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).labelCounts();
+  .get('/labels', async (c) => {
+    const labels = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).labelCounts();
     return c.json({ labels, total: labels.reduce((sum, l) => sum + l.count, 0) });
   });

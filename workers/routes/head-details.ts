@@ -7,11 +7,11 @@ import { requireAdmin } from '../auth.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
 
-export const headDetailRoutes = new Hono<AppEnv>().get('/v1/heads/:version', requireAdmin, async (c) => {
+export const headDetailRoutes = new Hono<AppEnv>().get('/heads/:version', requireAdmin, async (c) => {
   const version = c.req.param('version');
   const [manifest, pointer] = await Promise.all([
-    VERSION_PATTERN.test(version) ? getHeadManifest(c.env.MODELS, version) : null,
-    getCurrentHeadPointer(c.env.MODELS),
+    VERSION_PATTERN.test(version) ? getHeadManifest(c.env.MODELS, version, c.var.model) : null,
+    getCurrentHeadPointer(c.env.MODELS, c.var.model),
   ]);
   if (!manifest) throw new NotFoundError(`head version ${JSON.stringify(version)} does not exist`, 'head_not_found');
   return c.json({ head: manifest, serving: pointer?.version === version });

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 
-export const modelRoutes = new Hono<AppEnv>().get('/v1/model', async (c) => {
-  const { headManifest, backbone } = await c.var.models.serving();
+export const modelRoutes = new Hono<AppEnv>().get('/model', async (c) => {
+  const { headManifest, backbone } = await c.var.models.serving(c.var.model);
   const { manifest } = backbone;
   const warning = headManifest.transfer?.warning;
   return c.json({

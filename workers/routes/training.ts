@@ -1,11 +1,12 @@
-/** Retraining and head versions (admin): run a job now, list runs, list heads, promote (rollback), prune. */
+/** Retraining and head versions of a model (admin): run a job now, list runs, list heads, promote (rollback), prune.
+ * Paths are relative to `/v1` or `/v1/models/:name` (workers/routes/model-scoped.ts). */
 import { Hono } from 'hono';
 import { BadRequestError, ConflictError, NotFoundError } from '../../shared/errors.ts';
 import { deleteHead, getCurrentHeadPointer, listHeads, promoteHead } from '../../shared/store/head-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { skippedForLease } from '../../shared/training/training-job.ts';
-import { D1RunLog } from '../example-store.ts';
+import { D1RunLog } from '../run-store.ts';
 import { runTraining } from '../training.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
@@ -16,31 +17,31 @@ function headVersion(raw: string): string {
 }
 
 export const trainingRoutes = new Hono<AppEnv>()
-  .use('/v1/train', requireAdmin)
-  .use('/v1/runs', requireAdmin)
-  .use('/v1/runs/*', requireAdmin)
-  .use('/v1/heads', requireAdmin)
-  .use('/v1/heads/*', requireAdmin)
-  .post('/v1/train', async (c) => {
-    const run = await runTraining(c.env, c.var.config, 'manual');
+  .use('/train', requireAdmin)
+  .use('/runs', requireAdmin)
+  .use('/runs/*', requireAdmin)
+  .use('/heads', requireAdmin)
+  .use('/heads/*', requireAdmin)
+  .post('/train', async (c) => {
+    const run = await runTraining(c.env, c.var.config, 'manual', undefined, c.var.model);
     if (skippedForLease(run)) {
       throw new ConflictError(`a training run is already going; this request was recorded as run ${run.id}`, 'training_in_progress');
     }
     return c.json({ run });
   })
-  .get('/v1/runs', async (c) => {
+  .get('/runs', async (c) => {
     const raw = c.req.query('limit') ?? '20';
     const limit = Number(raw);
     if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new BadRequestError('limit must be an integer from 1 to 100', 'invalid_limit');
-    return c.json(await new D1RunLog(c.env.DB).list(limit, c.req.query('cursor') || undefined));
+    return c.json(await new D1RunLog(c.env.DB, c.var.model).list(limit, c.req.query('cursor') || undefined));
   })
-  .get('/v1/runs/:id', async (c) => {
-    const run = await new D1RunLog(c.env.DB).get(c.req.param('id'));
+  .get('/runs/:id', async (c) => {
+    const run = await new D1RunLog(c.env.DB, c.var.model).get(c.req.param('id'));
     if (!run) throw new NotFoundError(`no run ${c.req.param('id')}`, 'run_not_found');
     return c.json({ run });
   })
-  .get('/v1/heads', async (c) => {
-    const [heads, pointer] = await Promise.all([listHeads(c.env.MODELS), getCurrentHeadPointer(c.env.MODELS)]);
+  .get('/heads', async (c) => {
+    const [heads, pointer] = await Promise.all([listHeads(c.env.MODELS, c.var.model), getCurrentHeadPointer(c.env.MODELS, c.var.model)]);
     return c.json({
       serving: pointer?.version ?? null,
       heads: heads.reverse().map((m) => ({
@@ -54,12 +55,20 @@ export const trainingRoutes = new Hono<AppEnv>()
       })),
     });
   })
-  .post('/v1/heads/:version/promote', async (c) => {
-    const pointer = await promoteHead(c.env.MODELS, headVersion(c.req.param('version')), new Date());
+  .post('/heads/rollback', async (c) => {
+    // The head trained before the serving one (by training time): what "undo the last publish" means.
+    const [heads, pointer] = await Promise.all([listHeads(c.env.MODELS, c.var.model), getCurrentHeadPointer(c.env.MODELS, c.var.model)]);
+    const at = heads.findIndex((m) => m.version === pointer?.version);
+    if (at < 1) throw new ConflictError('there is no earlier head to roll back to (GET /heads lists the stored versions)', 'no_earlier_head');
+    const serving = await promoteHead(c.env.MODELS, heads[at - 1].version, new Date(), c.var.model);
+    return c.json({ serving, previous: heads[at].version });
+  })
+  .post('/heads/:version/promote', async (c) => {
+    const pointer = await promoteHead(c.env.MODELS, headVersion(c.req.param('version')), new Date(), c.var.model);
     return c.json({ serving: pointer });
   })
-  .delete('/v1/heads/:version', async (c) => {
+  .delete('/heads/:version', async (c) => {
     const version = headVersion(c.req.param('version'));
-    await deleteHead(c.env.MODELS, version);
+    await deleteHead(c.env.MODELS, version, c.var.model);
     return c.json({ deleted: version });
   });
