@@ -18,3 +18,8 @@ export function validateModelName(raw: unknown): string {
     'invalid_model_name',
   );
 }
+
+/** Where a model's HTTP routes live: `/v1` for `default`, `/v1/models/<name>` for any other. */
+export function modelApiRoot(model: string): string {
+  return model === DEFAULT_MODEL ? '/v1' : `/v1/models/${model}`;
+}
