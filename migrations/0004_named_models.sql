@@ -13,7 +13,7 @@ INSERT INTO models (name, created_at, example_version)
 
 -- examples gains the model in its key: rebuilt (SQLite cannot change a primary key), copied as it was.
 CREATE TABLE examples_by_model (
-  model TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT 'default',
   id TEXT NOT NULL,                    -- sha256 of the original bytes, 64 hex
   label TEXT NOT NULL,
   content_type TEXT NOT NULL,
@@ -52,7 +52,7 @@ END;
 
 -- suspects: per model too.
 CREATE TABLE suspects_by_model (
-  model TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT 'default',
   example_id TEXT NOT NULL,
   run_id TEXT NOT NULL,
   given_label TEXT NOT NULL,
