@@ -50,7 +50,10 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
   try {
     const named = options.model ?? DEFAULT_MODEL;
     const pointer = await getCurrentHeadPointer(kv, named);
-    if (!pointer) throw new NotReadyError(`model ${named} has no head published in ${where}: train one with \`npx edgehead train --model ${named} --data DIR\``, 'no_head');
+    if (!pointer) {
+      const train = named === DEFAULT_MODEL ? 'npx edgehead train --data DIR' : `npx edgehead train --model ${named} --data DIR`;
+      throw new NotReadyError(`no head is published${named === DEFAULT_MODEL ? '' : ` for model ${named}`} in ${where}: train one with \`${train}\``, 'no_head');
+    }
     const { manifest, head } = await loadHead(kv, pointer.version, named);
     const backbone = await loadBackboneBytes(kv, manifest.backboneId);
     const all = await readImageFolder(options.data);

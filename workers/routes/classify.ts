@@ -43,7 +43,7 @@ export function requestedModels(model: string | undefined, models: string | unde
   if (model !== undefined && models !== undefined) throw new BadRequestError('give either model or models, not both', 'invalid_models');
   if (models === undefined) return { names: [model === undefined ? DEFAULT_MODEL : validateModelName(model)], multi: false };
   const names = [...new Set(models.split(',').map((n) => validateModelName(n.trim())))];
-  if (names.length > MAX_MODELS_PER_REQUEST) throw new BadRequestError(`models names ${names.length} models; at most ${MAX_MODELS_PER_REQUEST}`, 'too_many_models');
+  if (names.length > MAX_MODELS_PER_REQUEST) throw new BadRequestError(`models lists ${names.length} names; at most ${MAX_MODELS_PER_REQUEST} per request`, 'too_many_models');
   return { names, multi: true };
 }
 
