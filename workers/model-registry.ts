@@ -80,6 +80,12 @@ export class D1ModelRegistry {
     return { name, createdAt: now.toISOString(), trainEveryMinutes };
   }
 
+  /** Changes a model's training schedule. @throws NotFoundError (404, `unknown_model`) */
+  async setSchedule(name: string, trainEveryMinutes: number | null): Promise<ModelInfo> {
+    await this.db.prepare('UPDATE models SET train_every_minutes = ? WHERE name = ?').bind(trainEveryMinutes, name).run();
+    return this.require(name);
+  }
+
   /**
    * Deletes a model and everything it owns: its heads (pointer first, so it stops serving), its example photos,
    * then in one D1 transaction its examples, suspects, runs, lease and the model row. A crash part-way leaves the

@@ -63,6 +63,10 @@ describe('named models on one backbone', () => {
     const { models } = await json(await call('GET', '/v1/models'));
     expect(models.map((m: { name: string }) => m.name)).toEqual(['default', 'insects', 'pets']);
     expect(models[2]).toMatchObject({ trainEveryMinutes: 1440, examples: 0, head: null });
+    const patch = (body: unknown) => call('PATCH', '/v1/models/insects', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect((await json(await patch({ trainEveryMinutes: 5 }))).model).toMatchObject({ name: 'insects', trainEveryMinutes: 5 });
+    expect(await errorCode(await patch({ trainEveryMinutes: 0 }), 400)).toBe('invalid_schedule');
+    expect((await json(await patch({ trainEveryMinutes: null }))).model.trainEveryMinutes).toBeNull();
   });
 
   it('keeps each model\'s examples to itself, even the same photo under two labels', async () => {

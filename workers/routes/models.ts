@@ -1,4 +1,4 @@
-/** Named models (admin): create, list, describe, delete. Routes of one model live under `/v1/models/:name/...`. */
+/** Named models (admin): create, list, describe, reschedule, delete. Routes of one model live under `/v1/models/:name/...`. */
 import { Hono } from 'hono';
 import { BadRequestError } from '../../shared/errors.ts';
 import { validateModelName } from '../../shared/models/model-name.ts';
@@ -38,6 +38,13 @@ export const modelAdminRoutes = new Hono<AppEnv>()
     const name = validateModelName(c.req.param('name'));
     const [model, pointer] = await Promise.all([new D1ModelRegistry(c.env.DB).describe(name), getCurrentHeadPointer(c.env.MODELS, name)]);
     return c.json({ model: { ...model, head: pointer?.version ?? null } });
+  })
+  .patch('/v1/models/:name', async (c) => {
+    const name = validateModelName(c.req.param('name'));
+    const body = await jsonObject(c.req.raw);
+    if (!('trainEveryMinutes' in body)) throw new BadRequestError('the body must set trainEveryMinutes (null: every cron tick)', 'invalid_schedule');
+    const model = await new D1ModelRegistry(c.env.DB).setSchedule(name, trainEveryMinutes(body.trainEveryMinutes));
+    return c.json({ model });
   })
   .delete('/v1/models/:name', async (c) => {
     const name = validateModelName(c.req.param('name'));
