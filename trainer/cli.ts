@@ -1,6 +1,7 @@
 /** The `edgehead` command line: thin argument handling over the trainer's commands. */
 import { parseArgs } from 'node:util';
 import { EdgeheadError } from '../shared/errors.ts';
+import { DEFAULT_MODEL, MODEL_NAME_PATTERN } from '../shared/models/model-name.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
 import { openModelStore } from './model-store.ts';
@@ -50,6 +51,9 @@ Usage:
       (the head alone), labels.txt and a README on preprocessing. Token as for push.
   edgehead --help
 
+Named models: train, push and evaluate take --model NAME (1-32 of a-z, 0-9, -): the examples, head and runs of
+that model instead of \`default\`; push and train create it when missing. All models share the backbone.
+
 Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
 cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.`;
 
@@ -60,6 +64,13 @@ function number(raw: string | undefined, name: string, fallback: number | undefi
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new EdgeheadError(400, 'bad_argument', `--${name} must be a number, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** `--model NAME`: a named model (train, push, evaluate); absent: `default`. */
+function modelOption(raw: string | undefined): string {
+  if (raw === undefined) return DEFAULT_MODEL;
+  if (!MODEL_NAME_PATTERN.test(raw)) throw new EdgeheadError(400, 'bad_argument', `--model must be 1 to 32 characters of a-z, 0-9 and "-", got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
@@ -85,6 +96,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
       augment: { type: 'boolean' },
       'no-augment': { type: 'boolean' },
       head: { type: 'string' },
+      model: { type: 'string' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'train needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -100,6 +112,7 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
     backgroundLabel: values['background-label'],
     augment: Boolean(values.augment) && !values['no-augment'],
     headKind: headKind(values.head),
+    model: modelOption(values.model),
     quiet: Boolean(values.quiet || values.json),
     log: values.json ? log : out,
   });
@@ -113,12 +126,13 @@ async function train(args: string[], log: Log, out: Log): Promise<number> {
 async function evaluate(args: string[], log: Log, out: Log): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    options: { data: { type: 'string' }, remote: { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, model: { type: 'string' } },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'evaluate needs --data DIR (an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg)');
   const result = await runEvaluateCommand({
     data: values.data,
     remote: Boolean(values.remote),
+    model: modelOption(values.model),
     out: values.out ?? 'edgehead-report',
     quiet: Boolean(values.quiet || values.json),
     log,
@@ -178,6 +192,7 @@ async function push(args: string[], log: Log, out: Log): Promise<number> {
       concurrency: { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      model: { type: 'string' },
     },
   });
   if (!values.data) throw new EdgeheadError(400, 'bad_argument', 'push needs --data DIR (an ImageFolder: DIR/<label>/*.jpg)');
@@ -188,6 +203,7 @@ async function push(args: string[], log: Log, out: Log): Promise<number> {
     url: values.url ?? 'http://127.0.0.1:8787',
     token: values.token ?? process.env.EDGEHEAD_ADMIN_TOKEN,
     concurrency,
+    model: modelOption(values.model),
     quiet: Boolean(values.quiet || values.json),
     log,
   });

@@ -130,6 +130,8 @@ export interface TrainingOptions {
   leaseMs: number;
   maxImagePixels: number;
   alpha?: number;
+  /** the named model whose head is read and published (`shared/models/model-name.ts`); default `default` */
+  model?: string;
 }
 
 /**
@@ -232,7 +234,7 @@ async function trainAndDecide(
   run: RunRecord,
   finish: (status: RunStatus, reason: string) => Promise<RunRecord>,
 ): Promise<RunRecord> {
-  const pointer = await getCurrentHeadPointer(deps.kv);
+  const pointer = await getCurrentHeadPointer(deps.kv, options.model);
   run.servingVersion = pointer?.version ?? null;
   const backboneId = (await getCurrentBackboneId(deps.kv)) ?? pointer?.backboneId ?? null;
   if (!backboneId) return finish('skipped', 'no backbone is imported yet');
@@ -294,7 +296,7 @@ async function trainAndDecide(
   const untrained = labels.filter((l) => !trainedLabels.has(l));
   if (untrained.length > 0) return finish('kept', `labels with every example in the holdout: ${untrained.join(', ')}`);
 
-  const serving = pointer ? await loadHead(deps.kv, pointer.version) : null;
+  const serving = pointer ? await loadHead(deps.kv, pointer.version, options.model) : null;
   const comparable = serving !== null && serving.manifest.backboneId === backboneId;
   const fit = trainHead(trainingSet(train, labels), {
     seed: options.seed,
@@ -354,7 +356,7 @@ async function trainAndDecide(
     run.fingerprint = null;
     return finish('kept', 'lost the training lease before publishing');
   }
-  const current = await getCurrentHeadPointer(deps.kv);
+  const current = await getCurrentHeadPointer(deps.kv, options.model);
   if ((current?.version ?? null) !== run.servingVersion) {
     run.fingerprint = null;
     return finish('kept', `the serving head changed to ${current?.version} during the run; not publishing over it`);
@@ -379,6 +381,7 @@ async function trainAndDecide(
     published,
     { backboneId, metrics: candidateMetrics, calibration, transfer, training: { by: `${run.trigger} run ${run.id}`, ...(run.details.training as object), guard: run.details.guard ?? null } },
     deps.now(),
+    options.model,
   );
   run.publishedVersion = manifest.version;
   const why = !serving

@@ -27,7 +27,7 @@ const admin = { tags: ['examples'], security: ADMIN_SECURITY };
 export const addExampleRoute = createRoute({
   ...admin,
   method: 'post',
-  path: '/v1/examples',
+  path: '/examples',
   summary: 'Add a labelled photo (idempotent: the same photo again answers 200 with the stored example)',
   request: {
     query: z.object({ label: LabelText.optional().openapi({ description: 'the label, with a raw image body' }) }),
@@ -43,7 +43,7 @@ export const addExampleRoute = createRoute({
 export const listExamplesRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples',
+  path: '/examples',
   summary: 'List examples by id, or the suspects of the latest run',
   request: {
     query: z.object({
@@ -62,7 +62,7 @@ export const listExamplesRoute = createRoute({
 export const getExampleRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'One example',
   request: { params: IdParams },
   responses: { ...jsonOk(z.object({ example: ExampleSchema }), 'the example'), ...errorResponses(401, 404) },
@@ -71,7 +71,7 @@ export const getExampleRoute = createRoute({
 export const getExampleImageRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples/{id}/image',
+  path: '/examples/{id}/image',
   summary: "An example's original photo",
   request: { params: IdParams },
   responses: {
@@ -83,7 +83,7 @@ export const getExampleImageRoute = createRoute({
 export const relabelExampleRoute = createRoute({
   ...admin,
   method: 'patch',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'Relabel an example',
   request: {
     params: IdParams,
@@ -95,7 +95,7 @@ export const relabelExampleRoute = createRoute({
 export const deleteExampleRoute = createRoute({
   ...admin,
   method: 'delete',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'Delete an example (its row, then its photo)',
   request: { params: IdParams },
   responses: { ...jsonOk(z.object({ deleted: z.string() }), 'deleted'), ...errorResponses(401, 404) },
@@ -104,7 +104,7 @@ export const deleteExampleRoute = createRoute({
 export const labelsRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/labels',
+  path: '/labels',
   summary: 'Labels with their example counts',
   responses: {
     ...jsonOk(z.object({ labels: z.array(z.object({ label: z.string(), count: z.number().int() })), total: z.number().int() }), 'label counts'),

@@ -11,8 +11,8 @@ export const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
 export const headDetailRoutes = new OpenAPIHono<AppEnv>().openapi({ ...getHeadRoute, middleware: [requireAdmin] as const }, async (c) => {
   const { version } = c.req.valid('param');
   const [manifest, pointer] = await Promise.all([
-    VERSION_PATTERN.test(version) ? getHeadManifest(c.env.MODELS, version) : null,
-    getCurrentHeadPointer(c.env.MODELS),
+    VERSION_PATTERN.test(version) ? getHeadManifest(c.env.MODELS, version, c.var.model) : null,
+    getCurrentHeadPointer(c.env.MODELS, c.var.model),
   ]);
   if (!manifest) throw new NotFoundError(`head version ${JSON.stringify(version)} does not exist`, 'head_not_found');
   return c.json({ head: manifest, serving: pointer?.version === version }, 200);
