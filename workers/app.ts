@@ -14,6 +14,8 @@ import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/model.ts';
 import { trainingRoutes } from './routes/training.ts';
 import { headDetailRoutes } from './routes/head-details.ts';
+import { labelRoutes } from './routes/labels.ts';
+import { thumbnailRoutes } from './routes/thumbnails.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 
 let parsed: { vars: Env; config: ServiceConfig } | undefined;
@@ -42,6 +44,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', exampleRoutes);
   app.route('/', trainingRoutes);
   app.route('/', headDetailRoutes);
+  app.route('/', labelRoutes);
+  app.route('/', thumbnailRoutes);
   app.route('/', pageRoutes);
   app.notFound((c) => errorResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError((error, c) => errorResponse(error, c));

@@ -15,8 +15,10 @@ import {
 import { NotFoundError } from '../shared/errors.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
+import type { HoldoutMistake } from '../shared/training/holdout-split.ts';
 import type { ExampleStore, StoredEmbeddings, RunLog, RunRecord, TrainingLease } from '../shared/training/training-job.ts';
 import type { ExampleInfo } from './example-info.ts';
+import { D1MistakeStore } from './mistake-store.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
 export type { ExampleInfo } from './example-info.ts';
@@ -185,6 +187,11 @@ export class D1ExampleStore implements ExampleStore {
   /** Records the training run's suspect labels (workers/suspect-store.ts). */
   async setSuspects(runId: string, suspects: StoredSuspect[]): Promise<void> {
     await new D1SuspectStore(this.db).replace(runId, suspects);
+  }
+
+  /** Records the holdout mistakes of a head the run published (workers/mistake-store.ts). */
+  async setMistakes(runId: string, headVersion: string, mistakes: HoldoutMistake[]): Promise<void> {
+    await new D1MistakeStore(this.db).replace(runId, headVersion, mistakes);
   }
 
   async readOriginal(id: string): Promise<Uint8Array | null> {

@@ -86,3 +86,14 @@ function nonEmpty(bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength === 0) throw new BadRequestError(`the request has no image; send ${ACCEPTED}`, 'empty_body');
   return bytes;
 }
+
+/** Reads a JSON object body (e.g. `{"label":"bees"}`). @throws BadRequestError (invalid_json) for anything else */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  try {
+    const body = (await request.json()) as unknown;
+    if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // falls through to the same error as a non-object body
+  }
+  throw new BadRequestError('the body must be a JSON object, e.g. {"label":"bees"}', 'invalid_json');
+}

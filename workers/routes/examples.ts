@@ -9,14 +9,15 @@ import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { D1ExampleStore } from '../example-store.ts';
 import { D1SuspectStore } from '../suspect-store.ts';
-import { readUpload } from '../request-body.ts';
+import { readJsonObject, readUpload } from '../request-body.ts';
 import { startWebp } from '../webp-codec.ts';
 
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
 const MAX_PAGE = 200;
 
-function exampleId(raw: string): string {
+/** @throws NotFoundError (example_not_found) unless `raw` has the shape of an example id */
+export function exampleId(raw: string): string {
   if (!ID_PATTERN.test(raw)) throw new NotFoundError(`no example ${JSON.stringify(raw)}: ids are 64 lowercase hex characters (the photo's sha256)`, 'example_not_found');
   return raw;
 }
@@ -32,16 +33,6 @@ function suspectOnly(raw: string | undefined): boolean {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
   throw new BadRequestError(`suspect must be true or false, got ${JSON.stringify(raw)}`, 'invalid_suspect');
-}
-
-async function jsonBody(request: Request): Promise<Record<string, unknown>> {
-  try {
-    const body = (await request.json()) as unknown;
-    if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
-  } catch {
-    // falls through to the same error as a non-object body
-  }
-  throw new BadRequestError('the body must be a JSON object, e.g. {"label":"bees"}', 'invalid_json');
 }
 
 export const exampleRoutes = new Hono<AppEnv>()
@@ -98,7 +89,7 @@ export const exampleRoutes = new Hono<AppEnv>()
   })
   .patch('/v1/examples/:id', async (c) => {
     const id = exampleId(c.req.param('id'));
-    const body = await jsonBody(c.req.raw);
+    const body = await readJsonObject(c.req.raw);
     const label = validateLabel(typeof body.label === 'string' ? body.label : undefined);
     const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).relabel(id, label, new Date());
     return c.json({ example });

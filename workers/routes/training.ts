@@ -6,6 +6,7 @@ import type { AppEnv } from '../app-env.ts';
 import { requireAdmin } from '../auth.ts';
 import { skippedForLease } from '../../shared/training/training-job.ts';
 import { D1RunLog } from '../example-store.ts';
+import { D1MistakeStore } from '../mistake-store.ts';
 import { runTraining } from '../training.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
@@ -61,5 +62,6 @@ export const trainingRoutes = new Hono<AppEnv>()
   .delete('/v1/heads/:version', async (c) => {
     const version = headVersion(c.req.param('version'));
     await deleteHead(c.env.MODELS, version);
+    await new D1MistakeStore(c.env.DB).forget(version);
     return c.json({ deleted: version });
   });
