@@ -17,8 +17,11 @@ input,button{font:inherit;max-width:100%}button{padding:.3rem .8rem;cursor:point
 button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f4a261;outline-offset:2px}
 .labels{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem;margin-top:1rem}
 .card{background:#fff;border-radius:8px;padding:.75rem;border:1px solid #dee2e6;min-width:0}
-.thumbs{display:flex;flex-wrap:wrap;gap:.25rem}.thumbs figure{margin:0;width:72px}.thumbs img{width:72px;height:72px;object-fit:cover;display:block}
-.thumbs figcaption{font-size:.75rem}
+.thumbs{display:flex;flex-wrap:wrap;gap:.5rem}.thumbs figure{margin:0;width:96px}.thumbs img{width:96px;height:96px;object-fit:cover;display:block;background:#e9ecef}
+.thumbs figcaption{font-size:.75rem;display:flex;flex-direction:column;gap:.15rem;overflow-wrap:anywhere}.thumbs figcaption button{font-size:.75rem;padding:.1rem .3rem}
+.mistakes figure{width:128px}.mistakes img{width:128px;height:128px}
+.status-line{min-height:3em}#upload-count,#train-elapsed{min-width:8em}#upload-errors:empty{display:none}
+.drop p{margin:0}form.drop{display:block}
 .scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #dee2e6;padding:.25rem .5rem;text-align:left}
 svg{max-width:100%;height:auto}svg.chart{width:100%;max-width:560px;display:block}svg.matrix{width:100%;max-width:360px;display:block}section{margin-bottom:2rem}
 `;
