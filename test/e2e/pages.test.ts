@@ -156,11 +156,18 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     const page = await browser.newPage();
     const seen = watch(page, server.url);
     await page.goto(`${server.url}/`);
+    // Keyboard: the file picker is reachable with Tab from the top of the page.
+    for (let i = 0; i < 4 && (await page.evaluate(() => document.activeElement?.id)) !== 'file'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file');
+    // No layout jump while waiting: the status line and the answer's box stay where they were before the photo.
+    const boxes = () => page.evaluate(() => ['status', 'result'].map((id) => { const r = document.getElementById(id)!.getBoundingClientRect(); return [r.top, r.left, r.width]; }));
+    const before = await boxes();
     await page.getByLabel(/Choose a photo/).setInputFiles(join(datasetPath('hymenoptera'), 'val', 'bees', readdirSync(join(datasetPath('hymenoptera'), 'val', 'bees')).sort()[0]));
     await expect.poll(() => page.locator('#bars li').count(), { timeout: 60_000 }).toBe(2);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { head: string; backbone: string };
     expect(await page.locator('#meta').textContent()).toMatch(new RegExp(`^Answered in \\d+ ms by head ${health.head} on backbone ${health.backbone}\\.$`));
     expect(await page.locator('#bars li').first().textContent()).toMatch(/^(ants|bees): \d+\.\d%$/);
+    expect(await boxes()).toEqual(before);
     await checkLayout(page, 'try');
     expect(await axeViolations(page)).toEqual([]);
     expect(seen.errors).toEqual([]);
