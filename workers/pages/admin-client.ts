@@ -14,7 +14,7 @@ async function api(path, init) {
   const headers = Object.assign({ authorization: 'Bearer ' + sessionStorage.getItem('edgehead-token') }, init.headers || {});
   const response = await fetch(path, Object.assign({}, init, { headers }));
   const body = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.blob();
-  if (!response.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + response.status);
+  if (!response.ok) { const error = new Error(body && body.error ? body.error.message : 'HTTP ' + response.status); error.code = body && body.error ? body.error.code : null; throw error; }
   return body;
 }
 /** Runs an admin action, says what failed in plain words, and redraws the page either way. */
@@ -133,7 +133,7 @@ async function train() {
   $('train-status').textContent = 'Starting a training run...';
   const started = Date.now();
   let run = null;
-  const posted = api('/v1/train', { method: 'POST' }).then((body) => { run = body.run; }, (e) => { run = { status: 'failed', reason: e.message }; });
+  const posted = api('/v1/train', { method: 'POST' }).then((body) => { run = body.run; }, (e) => { run = { status: 'failed', reason: e.message, code: e.code }; });
   // The request answers when the run ends; meanwhile the run log says how far it is.
   while (!run) {
     await Promise.race([posted, sleep(1000)]);
@@ -143,8 +143,13 @@ async function train() {
     $('train-elapsed').textContent = Math.round((Date.now() - started) / 1000) + ' s';
   }
   $('train-elapsed').textContent = '';
-  $('train-status').textContent = run.id ? runSummary(run) : 'Training failed: ' + run.reason;
   training = false; $('train').disabled = false;
+  if (run.code === 'training_in_progress') {
+    // Another run (the cron's, or another tab's) holds the lease: follow that one instead.
+    const going = (await api('/v1/runs?limit=10')).runs.find((r) => r.status === 'running');
+    if (going) return watchRun(going.id);
+  }
+  $('train-status').textContent = run.id ? runSummary(run) : 'Training failed: ' + run.reason;
   await refresh();
 }
 

@@ -8,7 +8,7 @@ a{color:#0b4f9c}h1{margin:.5rem 0 1rem}
 .drop{border:2px dashed #6c757d;border-radius:8px;padding:1rem;background:#fff;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .drop.over{border-color:#0b4f9c;background:#eef4fb}
 .result{min-height:14rem;margin-top:1rem;background:#fff;border-radius:8px;padding:1rem}
-.muted{color:#4a4a4a}#status:not(.muted):not(.error){font-size:1.5rem;font-weight:700}.error{color:#a4161a;font-weight:600}
+.muted{color:#4a4a4a}#status{margin:1rem 0}#status:not(.muted):not(.error){font-size:1.5rem;font-weight:700}.error{color:#a4161a;font-weight:600}
 .preview-box{width:100%;max-width:320px;height:200px;background:#f1f3f5;border-radius:6px}#preview{display:block;width:100%;height:100%;object-fit:contain}
 .bars{list-style:none;padding:0;margin:0}.bars li{margin:.35rem 0}
 .bar{height:1rem;background:#e9ecef;border-radius:4px;overflow:hidden}.bar span{display:block;height:100%;background:#1d6fb8}
