@@ -30,6 +30,8 @@ const removeExample = (id) => api(exampleUrl(id), { method: 'DELETE' });
 function thumb(id, alt, lines, buttons) {
   const fig = el('figure'); const img = el('img'); img.alt = alt; img.width = 96; img.height = 96;
   api(exampleUrl(id) + '/thumbnail').then((blob) => { img.src = URL.createObjectURL(blob); }, () => { img.alt = alt + ' (could not be shown)'; });
+  // Once drawn, the blob is no longer needed (every refresh makes new ones).
+  img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
   const cap = el('figcaption');
   for (const line of lines) cap.append(el('span', line));
   cap.append(...buttons);
