@@ -1,9 +1,10 @@
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/config.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { isHoldout } from '../../shared/training/holdout.ts';
 import { fixture, fixtureNames } from './fixtures.ts';
-import { importTinyBackbone } from './helpers.ts';
+import { importTinyBackbone, publishTrainedHead } from './helpers.ts';
 import { call, classify, ingest, json, runCron } from './retrain-helpers.ts';
 
 interface Mistake { id: string; run: string; label: string; predicted: string; confidence: number; currentLabel: string | null }
@@ -49,6 +50,14 @@ describe('GET /v1/heads/:version/mistakes', () => {
     const after = (await mistakesOf(version)).mistakes;
     expect(after.find((m) => m.id === wrongIds[0])?.currentLabel).toBe('cats');
     expect(after.find((m) => m.id === wrongIds[1])?.currentLabel).toBeNull();
+
+    // Deleting the head (once another one serves) forgets its mistakes.
+    const recorded = () => env.DB.prepare('SELECT COUNT(*) AS n FROM holdout_mistakes WHERE head_version = ?').bind(version).first<{ n: number }>();
+    expect((await recorded())!.n).toBe(mistakes.length);
+    const other = await publishTrainedHead({ now: new Date(Date.now() + 60_000) });
+    expect((await call('POST', `/v1/heads/${other.version}/promote`)).status).toBe(200);
+    expect((await call('DELETE', `/v1/heads/${version}`)).status).toBe(200);
+    expect((await recorded())!.n).toBe(0);
   });
 
   it('answers 404 head_not_found for a version that does not exist, 401 without the token', async () => {
