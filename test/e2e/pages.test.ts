@@ -121,6 +121,10 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     }
     await page.locator('.thumbs img[src^="blob:"]').first().waitFor();
     expect(await page.locator('#upload-progress').getAttribute('value')).toBe('12');
+    const bees = page.getByRole('heading', { name: 'bees (12)' }).locator('..');
+    expect(await bees.locator('figure').count()).toBe(8);
+    await bees.getByRole('button', { name: 'Show all 12 bees photos' }).click();
+    await expect.poll(() => bees.locator('figure').count()).toBe(12);
 
     await page.getByRole('button', { name: 'Train' }).click();
     await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 120_000 }).toMatch(/^Run published\b.*\(new version h-/);

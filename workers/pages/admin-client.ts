@@ -27,9 +27,10 @@ const relabel = (id, label) => api(exampleUrl(id), { method: 'PATCH', headers: J
 const removeExample = (id) => api(exampleUrl(id), { method: 'DELETE' });
 
 /** A thumbnail (a small PNG the worker makes from the original) with a caption and buttons under it. */
-function thumb(id, alt, lines, buttons) {
+function thumb(id, alt, lines, buttons, gone) {
   const fig = el('figure'); const img = el('img'); img.alt = alt; img.width = 96; img.height = 96;
-  api(exampleUrl(id) + '/thumbnail').then((blob) => { img.src = URL.createObjectURL(blob); }, () => { img.alt = alt + ' (could not be shown)'; });
+  if (gone) img.alt = alt + ' (deleted)';
+  else api(exampleUrl(id) + '/thumbnail').then((blob) => { img.src = URL.createObjectURL(blob); }, () => { img.alt = alt + ' (could not be shown)'; });
   // Once drawn, the blob is no longer needed (every refresh makes new ones).
   img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
   const cap = el('figcaption');
@@ -63,9 +64,19 @@ async function renderLabels() {
     );
     const thumbs = el('div', null, 'thumbs');
     thumbs.append(...pages[i].examples.map(exampleThumb));
-    if (count > pages[i].examples.length) thumbs.append(el('p', '+' + (count - pages[i].examples.length) + ' more', 'muted'));
+    if (count > pages[i].examples.length) thumbs.append(button('Show all ' + count, () => showAll(label, thumbs).catch((e) => say(e.message, true)), 'Show all ' + count + ' ' + label + ' photos'));
     card.append(thumbs); box.append(card);
   });
+}
+
+/** Every photo of a label, page by page, into its card. */
+async function showAll(label, thumbs) {
+  const all = []; let cursor = null;
+  do {
+    const page = await api('/v1/examples?limit=200&label=' + encodeURIComponent(label) + (cursor ? '&cursor=' + cursor : ''));
+    all.push(...page.examples); cursor = page.cursor;
+  } while (cursor);
+  thumbs.replaceChildren(...all.map(exampleThumb));
 }
 
 async function renderSuspects() {
@@ -164,7 +175,7 @@ async function showMistakes(version, box) {
     const now = m.currentLabel === null ? 'photo deleted since' : m.currentLabel !== m.label ? 'now labelled ' + m.currentLabel : null;
     const lines = ['true: ' + m.label, 'predicted: ' + m.predicted + ' (' + pct(m.confidence) + ')'].concat(now ? [now] : []);
     const actions = m.currentLabel === null || m.currentLabel === m.predicted ? [] : [button('Relabel as ' + m.predicted, () => act(() => relabel(m.id, m.predicted)))];
-    return thumb(m.id, m.label + ' photo predicted as ' + m.predicted, lines, actions);
+    return thumb(m.id, m.label + ' photo predicted as ' + m.predicted, lines, actions, m.currentLabel === null);
   }));
   box.append(thumbs);
 }
