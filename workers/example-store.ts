@@ -17,7 +17,9 @@ import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
 import type { ExampleStore, StoredEmbeddings } from '../shared/training/training-job.ts';
+import type { HoldoutMistake } from '../shared/training/holdout-split.ts';
 import type { ExampleInfo } from './example-info.ts';
+import { D1MistakeStore } from './mistake-store.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
 export type { ExampleInfo } from './example-info.ts';
@@ -196,6 +198,11 @@ export class D1ExampleStore implements ExampleStore {
   /** Records the training run's suspect labels (workers/suspect-store.ts). */
   async setSuspects(runId: string, suspects: StoredSuspect[]): Promise<void> {
     await new D1SuspectStore(this.db, this.model).replace(runId, suspects);
+  }
+
+  /** Records the holdout mistakes of a head the run published (workers/mistake-store.ts). */
+  async setMistakes(runId: string, headVersion: string, mistakes: HoldoutMistake[]): Promise<void> {
+    await new D1MistakeStore(this.db, this.model).replace(runId, headVersion, mistakes);
   }
 
   async readOriginal(id: string): Promise<Uint8Array | null> {

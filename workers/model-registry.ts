@@ -107,6 +107,7 @@ export class D1ModelRegistry {
     await this.db.batch([
       this.db.prepare('DELETE FROM examples WHERE model = ?').bind(name),
       this.db.prepare('DELETE FROM suspects WHERE model = ?').bind(name),
+      this.db.prepare('DELETE FROM holdout_mistakes WHERE model = ?').bind(name),
       this.db.prepare('DELETE FROM runs WHERE model = ?').bind(name),
       this.db.prepare('DELETE FROM leases WHERE name = ?').bind(leaseName(name)),
       this.db.prepare('DELETE FROM models WHERE name = ?').bind(name),

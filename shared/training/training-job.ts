@@ -19,10 +19,10 @@ import { getCurrentHeadPointer, loadHead, publishHead } from '../store/head-stor
 import type { KvLike } from '../store/kv-like.ts';
 import { DEFAULT_GUARD_ALPHA, guardPromotion, type GuardDecision } from './guard.ts';
 import { isHoldout } from './holdout.ts';
-import { accuracyOf, correctness, holdoutSet, splitStored, trainingSet, transferOnHoldout, type StoredEmbeddings } from './holdout-split.ts';
+import { accuracyOf, correctness, holdoutMistakes, holdoutSet, splitStored, trainingSet, transferOnHoldout, type HoldoutMistake, type StoredEmbeddings } from './holdout-split.ts';
 import { findStoredSuspects, guardWithoutSuspects, heldBackReason, holdoutSuspectMask, type StoredSuspect } from './suspect-step.ts';
 
-export type { StoredEmbeddings } from './holdout-split.ts';
+export type { HoldoutMistake, StoredEmbeddings } from './holdout-split.ts';
 
 /** The example storage the job needs (D1 + R2 in the worker). */
 export interface ExampleStore {
@@ -45,6 +45,8 @@ export interface ExampleStore {
   compactLegacy(): Promise<number>;
   /** Replaces the recorded suspect labels with this run's (`suspect-step.ts`); optional for stores that keep none. */
   setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
+  /** Records the holdout examples a newly published head gets wrong (`holdoutMistakes`); optional like suspects. */
+  setMistakes?(runId: string, headVersion: string, mistakes: HoldoutMistake[]): Promise<void>;
 }
 
 /** `abandoned`: the run's process stopped heartbeating its lease (workerd killed); a later run marked it so. */
@@ -384,6 +386,9 @@ async function trainAndDecide(
     options.model,
   );
   run.publishedVersion = manifest.version;
+  const mistakes = holdoutCount ? holdoutMistakes(published, holdout) : [];
+  run.details.mistakes = mistakes.length;
+  await deps.examples.setMistakes?.(run.id, manifest.version, mistakes);
   const why = !serving
     ? 'first head: every label has enough examples'
     : comparable

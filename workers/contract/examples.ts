@@ -1,4 +1,7 @@
-/** Contract of the labelled-example routes (admin): ingest, list, get, relabel, delete, label counts. */
+/**
+ * Contract of the labelled-example routes of a model (admin): ingest, list, get, relabel, delete, thumbnail, label
+ * counts, rename and delete a label. Paths are relative to `/v1` or `/v1/models/{name}`.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADMIN_SECURITY, errorResponses, imageBody, integerQuery, jsonOk, pathParam } from './common.ts';
 
@@ -109,5 +112,40 @@ export const labelsRoute = createRoute({
   responses: {
     ...jsonOk(z.object({ labels: z.array(z.object({ label: z.string(), count: z.number().int() })), total: z.number().int() }), 'label counts'),
     ...errorResponses(401),
+  },
+});
+
+const LabelParams = z.object({ label: pathParam('label', 'the label, URL-encoded', 'bees') });
+
+export const renameLabelRoute = createRoute({
+  ...admin,
+  method: 'patch',
+  path: '/labels/{label}',
+  summary: 'Rename a label: every example moves to the new one (merged into it if it exists), in one statement',
+  request: { params: LabelParams, body: { required: true, content: { 'application/json': { schema: z.object({ label: LabelText }) } } } },
+  responses: {
+    ...jsonOk(z.object({ from: z.string(), label: z.string(), examples: z.number().int().openapi({ description: 'examples moved' }) }), 'renamed'),
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export const deleteLabelRoute = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/labels/{label}',
+  summary: 'Delete a label: every example with it (rows first, then their photos)',
+  request: { params: LabelParams },
+  responses: { ...jsonOk(z.object({ deleted: z.string(), examples: z.number().int() }), 'deleted'), ...errorResponses(400, 401, 404) },
+});
+
+export const thumbnailRoute = createRoute({
+  ...admin,
+  method: 'get',
+  path: '/examples/{id}/thumbnail',
+  summary: "A PNG of an example's photo, its longer side 160 px (cacheable for ever: the id is the photo's sha256)",
+  request: { params: IdParams },
+  responses: {
+    200: { description: 'the thumbnail', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+    ...errorResponses(401, 404, 413, 415, 422),
   },
 });

@@ -22,15 +22,12 @@ const Schedule = z
   .nullable()
   .openapi({ description: 'minutes between scheduled retrains; null: every cron tick', example: 1440 });
 
-export const ModelInfoSchema = z
-  .object({
-    name: z.string(),
-    createdAt: z.string(),
-    trainEveryMinutes: z.number().int().nullable(),
-    examples: z.number().int(),
-    head: z.string().nullable().openapi({ description: 'the serving head version, null before the first publish' }),
-  })
-  .openapi('NamedModel');
+const ModelSchema = z.object({ name: z.string(), createdAt: z.string(), trainEveryMinutes: z.number().int().nullable() });
+
+export const ModelInfoSchema = ModelSchema.extend({
+  examples: z.number().int(),
+  head: z.string().nullable().openapi({ description: 'the serving head version, null before the first publish' }),
+}).openapi('NamedModel');
 
 /** The path parameter of `/v1/models/{name}` and of every per-model route under it. */
 export const ModelNameParam = {
@@ -59,13 +56,7 @@ export const createModelRoute = createRoute({
   path: '/v1/models',
   summary: 'Create a named model (its routes are /v1/models/{name}/...)',
   request: { body: json(z.object({ name: ModelName, trainEveryMinutes: Schedule.optional() })) },
-  responses: {
-    201: {
-      description: 'created',
-      content: { 'application/json': { schema: z.object({ model: z.object({ name: z.string(), createdAt: z.string(), trainEveryMinutes: z.number().int().nullable() }) }) } },
-    },
-    ...errorResponses(400, 401, 409),
-  },
+  responses: { 201: { description: 'created', content: { 'application/json': { schema: z.object({ model: ModelSchema }) } } }, ...errorResponses(400, 401, 409) },
 });
 
 export const getModelRoute = createRoute({
@@ -83,10 +74,7 @@ export const patchModelRoute = createRoute({
   path: '/v1/models/{name}',
   summary: "Change a model's training schedule",
   request: { params: NameParams, body: json(z.object({ trainEveryMinutes: Schedule })) },
-  responses: {
-    ...jsonOk(z.object({ model: z.object({ name: z.string(), createdAt: z.string(), trainEveryMinutes: z.number().int().nullable() }) }), 'the model'),
-    ...errorResponses(400, 401, 404),
-  },
+  responses: { ...jsonOk(z.object({ model: ModelSchema }), 'the model'), ...errorResponses(400, 401, 404) },
 });
 
 export const deleteModelRoute = createRoute({

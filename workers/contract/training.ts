@@ -111,3 +111,23 @@ export const rollbackRoute = createRoute({
   summary: 'Serve the head trained before the serving one (undo the last publish)',
   responses: { ...jsonOk(z.object({ serving: PointerSchema, previous: z.string() }), 'the new pointer and the version it replaced'), ...errorResponses(401, 409) },
 });
+
+const MistakeSchema = z
+  .object({
+    id: z.string().openapi({ description: 'the example' }),
+    run: z.string().openapi({ description: 'the run that published the head' }),
+    label: z.string().openapi({ description: "the example's label when the run judged it" }),
+    predicted: z.string().openapi({ description: "the head's top label" }),
+    confidence: z.number().openapi({ description: "the head's probability of that label" }),
+    currentLabel: z.string().nullable().openapi({ description: "the example's label now; null once it is deleted" }),
+  })
+  .openapi('HoldoutMistake');
+
+export const headMistakesRoute = createRoute({
+  ...admin,
+  method: 'get',
+  path: '/heads/{version}/mistakes',
+  summary: 'The holdout photos this head gets wrong, most confident first (at most 100, recorded by its training run)',
+  request: { params: VersionParams },
+  responses: { ...jsonOk(z.object({ version: z.string(), mistakes: z.array(MistakeSchema) }), 'the mistakes (none for pushed heads)'), ...errorResponses(401, 404) },
+});

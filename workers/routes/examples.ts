@@ -25,7 +25,8 @@ import { startWebp } from '../webp-codec.ts';
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
 
-function exampleId(raw: string): string {
+/** @throws NotFoundError (example_not_found) unless `raw` has the shape of an example id */
+export function exampleId(raw: string): string {
   if (!ID_PATTERN.test(raw)) throw new NotFoundError(`no example ${JSON.stringify(raw)}: ids are 64 lowercase hex characters (the photo's sha256)`, 'example_not_found');
   return raw;
 }

@@ -11,11 +11,14 @@ import { D1ModelRegistry } from '../model-registry.ts';
 import { exampleRoutes } from './examples.ts';
 import { headDetailRoutes } from './head-details.ts';
 import { headWeightRoutes } from './head-weights.ts';
+import { labelRoutes } from './labels.ts';
 import { modelRoutes } from './model.ts';
+import { thumbnailRoutes } from './thumbnails.ts';
 import { trainingRoutes } from './training.ts';
 
 /**
- * Examples, labels, train, runs, heads (promote, rollback, prune, weights) and the serving model's description.
+ * Examples (and thumbnails), labels (counts, rename, delete), train, runs, heads (promote, rollback, prune, weights,
+ * holdout mistakes) and the serving model's description.
  * Their contracts (workers/contract/) use the same relative paths; mounting merges them under each base path.
  */
 export const modelScopedRoutes = new OpenAPIHono<AppEnv>()
@@ -23,7 +26,9 @@ export const modelScopedRoutes = new OpenAPIHono<AppEnv>()
   .route('/', exampleRoutes)
   .route('/', trainingRoutes)
   .route('/', headDetailRoutes)
-  .route('/', headWeightRoutes);
+  .route('/', headWeightRoutes)
+  .route('/', labelRoutes)
+  .route('/', thumbnailRoutes);
 
 /** For `/v1/models/:name/*`: the model named in the path, which must exist. */
 export const namedModel = createMiddleware<AppEnv>(async (c, next) => {

@@ -8,6 +8,7 @@ import { requireAdmin } from '../auth.ts';
 import { deleteHeadRoute, getRunRoute, listHeadsRoute, listRunsRoute, promoteHeadRoute, rollbackRoute, trainRoute } from '../contract/training.ts';
 import { skippedForLease } from '../../shared/training/training-job.ts';
 import { D1RunLog } from '../run-store.ts';
+import { D1MistakeStore } from '../mistake-store.ts';
 import { runTraining } from '../training.ts';
 
 const VERSION_PATTERN = /^h-[0-9TZ]+-[0-9a-f]{8}$/;
@@ -72,5 +73,6 @@ export const trainingRoutes = $(
   .openapi(deleteHeadRoute, async (c) => {
     const version = headVersion(c.req.valid('param').version);
     await deleteHead(c.env.MODELS, version, c.var.model);
+    await new D1MistakeStore(c.env.DB, c.var.model).forget(version);
     return c.json({ deleted: version }, 200);
   });
