@@ -1,6 +1,7 @@
 /** `edgehead classify FILE...`: post each photo to the running service and print its answer as a table or JSON lines. */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { contentTypeFor, errorBody } from './service-client.ts';
 
@@ -9,6 +10,8 @@ export interface ClassifyCommandOptions {
   /** base URL of the service */
   url: string;
   topK?: number;
+  /** the named model to ask (`?model=`); absent: the service's default */
+  model?: string;
   clock?: () => number;
 }
 
@@ -55,7 +58,10 @@ async function classifyOne(file: string, url: string, clock: () => number): Prom
  */
 export async function runClassifyCommand(options: ClassifyCommandOptions, onRow: (row: ClassifyRow) => void = () => {}): Promise<ClassifyRow[]> {
   const base = options.url.replace(/\/$/, '');
-  const url = `${base}/v1/classify${options.topK ? `?top_k=${options.topK}` : ''}`;
+  const query = new URLSearchParams();
+  if (options.model && options.model !== DEFAULT_MODEL) query.set('model', options.model);
+  if (options.topK) query.set('top_k', String(options.topK));
+  const url = `${base}/v1/classify${query.size ? `?${query}` : ''}`;
   const clock = options.clock ?? (() => performance.now());
   const rows: ClassifyRow[] = [];
   for (const file of options.files) {

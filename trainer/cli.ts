@@ -1,5 +1,6 @@
 /** The `edgehead` command line: one table of commands and their options (cli-options.ts) over the trainer's commands. */
 import { availableParallelism } from 'node:os';
+import { DEFAULT_MODEL, MODEL_NAME_PATTERN } from '../shared/models/model-name.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
@@ -17,7 +18,9 @@ import { runExportCommand } from './export-command.ts';
 const INTRO = 'edgehead: a custom image classifier at the edge (frozen pretrained backbone + trained head)';
 const OUTRO = `Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
 cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.
-The local service: \`edgehead serve\` records its port in the state folder, and the other commands find it there.`;
+The local service: \`edgehead serve\` records its port in the state folder, and the other commands find it there.
+Named models: train, push, evaluate and classify take --model NAME: that model's examples, head and runs instead of
+\`default\`; push and train create it when missing. All models share the backbone.`;
 
 const DATA_HELP = 'an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg';
 const opt = {
@@ -32,7 +35,16 @@ const opt = {
   threads: { type: 'string', value: 'N', help: `embed on N worker threads (default: every core, here ${availableParallelism()})` },
   json: { type: 'boolean', help: 'print the result as JSON' },
   quiet: { type: 'boolean', help: 'no progress bar' },
+  model: { type: 'string', value: 'NAME', help: 'the named model (1-32 of a-z, 0-9, -) whose examples, head and runs to use (default: default)' },
 } satisfies Record<string, OptionSpec>;
+
+/** `--model NAME`: a named model; absent: `default`. */
+function modelOption(values: Values): string {
+  const raw = text(values, 'model');
+  if (raw === undefined) return DEFAULT_MODEL;
+  if (!MODEL_NAME_PATTERN.test(raw)) throw new UsageError(`--model must be 1 to 32 characters of a-z, 0-9 and "-", got ${JSON.stringify(raw)}`);
+  return raw;
+}
 
 const threadsFrom = (values: Values) => integer(values, 'threads', availableParallelism(), 1, 64);
 
@@ -62,6 +74,7 @@ function headKind(raw: string | undefined): 'linear' | 'mlp' | 'auto' {
 async function train(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const result = await runTrainCommand({
     data: text(values, 'data')!,
+    model: modelOption(values),
     backbone: text(values, 'backbone'),
     sha256: text(values, 'sha256'),
     seed: numeric(values, 'seed', 42),
@@ -86,6 +99,7 @@ async function train(values: Values, _positionals: string[], log: Log, out: Log)
 async function evaluate(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const result = await runEvaluateCommand({
     data: text(values, 'data')!,
+    model: modelOption(values),
     remote: Boolean(values.remote),
     out: text(values, 'out') ?? 'edgehead-report',
     threads: threadsFrom(values),
@@ -128,6 +142,7 @@ const serviceUrl = (values: Values) => findServiceUrl({ url: text(values, 'url')
 async function push(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const summary = await runPushCommand({
     data: text(values, 'data')!,
+    model: modelOption(values),
     url: serviceUrl(values),
     token: text(values, 'token') ?? process.env.EDGEHEAD_ADMIN_TOKEN,
     concurrency: integer(values, 'concurrency', 4, 1, 32),
@@ -141,7 +156,7 @@ async function push(values: Values, _positionals: string[], log: Log, out: Log):
 async function classify(values: Values, files: string[], _log: Log, out: Log): Promise<number> {
   if (files.length === 0) throw new UsageError('classify needs at least one FILE');
   const json = Boolean(values.json);
-  const rows = await runClassifyCommand({ files, url: serviceUrl(values), topK: values['top-k'] === undefined ? undefined : integer(values, 'top-k', 1, 1, 1000) }, (row) => {
+  const rows = await runClassifyCommand({ files, url: serviceUrl(values), model: modelOption(values), topK: values['top-k'] === undefined ? undefined : integer(values, 'top-k', 1, 1, 1000) }, (row) => {
     if (json) out(classifyJsonLine(row));
   });
   if (!json) out(formatClassifyTable(rows));
@@ -177,6 +192,7 @@ printed (and stored) when the head barely beats the majority label or a colour-h
 embedded on every core, each once: embeddings are cached by content.`,
     options: {
       data: opt.data,
+      model: opt.model,
       state: opt.state,
       backbone: opt.backbone,
       sha256: opt.sha256,
@@ -221,6 +237,7 @@ on DIR (its val split when it has one): accuracy, per-label precision/recall/F1,
 reliability diagram, misclassified photos. Writes report.html (SVG charts) and report.json to --out.`,
     options: {
       data: opt.data,
+      model: opt.model,
       state: opt.state,
       out: { type: 'string', value: 'DIR', help: 'report folder (default ./edgehead-report)' },
       remote: opt.remote,
@@ -247,6 +264,7 @@ interrupted push resumes. The admin token comes from --token, EDGEHEAD_ADMIN_TOK
 .dev.vars that \`edgehead serve\` created.`,
     options: {
       data: opt.data,
+      model: opt.model,
       url: opt.url,
       port: opt.port,
       state: opt.state,
@@ -264,7 +282,7 @@ interrupted push resumes. The admin token comes from --token, EDGEHEAD_ADMIN_TOK
     description: `Post each FILE to the service's /v1/classify (default: the local one \`edgehead serve\` started) and print a
 table: file, label, confidence, the reason when the answer is "unknown", and the round trip in ms; with --json one
 line per file. A file the service refuses is shown with its error; the exit code is 1 if any failed.`,
-    options: { url: opt.url, port: opt.port, state: opt.state, 'top-k': { type: 'string', value: 'N', help: 'predictions per answer in --json' }, json: { type: 'boolean', help: 'one JSON line per file' } },
+    options: { model: opt.model, url: opt.url, port: opt.port, state: opt.state, 'top-k': { type: 'string', value: 'N', help: 'predictions per answer in --json' }, json: { type: 'boolean', help: 'one JSON line per file' } },
     run: classify,
   },
   {

@@ -10,6 +10,7 @@ import { crossFitCalibration } from '../shared/head/cross-fit-calibration.ts';
 import { oodScores } from '../shared/head/ood.ts';
 import { headLogits, predictHead, rankPredictions } from '../shared/head/predict-head.ts';
 import { decide } from '../shared/head/unknown.ts';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer, loadHead } from '../shared/store/head-store.ts';
 import { embedFolder, toTrainingSet } from './embed-folder.ts';
@@ -22,6 +23,8 @@ import { loadRuntime } from './runtime.ts';
 export interface EvaluateCommandOptions {
   data: string;
   remote: boolean;
+  /** the named model whose serving head is scored; default `default` */
+  model?: string;
   /** Folder the report goes to (report.json, report.html); created if needed. */
   out: string;
   cacheDir?: string;
@@ -46,9 +49,13 @@ export interface EvaluateCommandResult {
 export async function runEvaluateCommand(options: EvaluateCommandOptions): Promise<EvaluateCommandResult> {
   const { kv, where, close } = await openModelStore({ remote: options.remote });
   try {
-    const pointer = await getCurrentHeadPointer(kv);
-    if (!pointer) throw new NotReadyError(`no head is published in ${where}: train one with \`npx edgehead train --data DIR\``, 'no_head');
-    const { manifest, head } = await loadHead(kv, pointer.version);
+    const named = options.model ?? DEFAULT_MODEL;
+    const pointer = await getCurrentHeadPointer(kv, named);
+    if (!pointer) {
+      const train = named === DEFAULT_MODEL ? 'npx edgehead train --data DIR' : `npx edgehead train --model ${named} --data DIR`;
+      throw new NotReadyError(`no head is published${named === DEFAULT_MODEL ? '' : ` for model ${named}`} in ${where}: train one with \`${train}\``, 'no_head');
+    }
+    const { manifest, head } = await loadHead(kv, pointer.version, named);
     const backbone = await loadBackboneBytes(kv, manifest.backboneId);
     const all = await readImageFolder(options.data);
     const split = all.some((f) => f.split === 'val') ? 'val' : 'all';

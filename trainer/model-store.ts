@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { NotReadyError } from '../shared/errors.ts';
+import { validateModelName } from '../shared/models/model-name.ts';
 import type { KvLike } from '../shared/store/kv-like.ts';
 import { wranglerCommand } from './process-tether.ts';
 
@@ -29,7 +31,15 @@ export const DEFAULT_STATE_DIR = join(PROJECT_ROOT, '.wrangler', 'state');
 export interface OpenStore {
   kv: KvLike;
   where: string;
+  /** Registers a named model in the D1 `models` table unless it is there (a head published for it must be findable). */
+  ensureModel(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** `name` is a validated model name ([a-z0-9-]), so it can sit in the SQL text the remote path needs. */
+function ensureModelSql(name: string): string {
+  validateModelName(name);
+  return `INSERT INTO models (name, created_at) VALUES ('${name}', '${new Date().toISOString()}') ON CONFLICT (name) DO NOTHING`;
 }
 
 export function wranglerBin(): string {
@@ -41,11 +51,18 @@ async function openLocal(): Promise<OpenStore> {
   // needs no secrets, so only warnings and errors get through.
   process.env.WRANGLER_LOG ??= 'warn';
   const { getPlatformProxy } = await import('wrangler');
-  const proxy = await getPlatformProxy<{ MODELS: KvLike }>({
+  const proxy = await getPlatformProxy<{ MODELS: KvLike; DB: { prepare(sql: string): { run(): Promise<unknown> } } }>({
     configPath: join(PROJECT_ROOT, 'wrangler.toml'),
     persist: { path: join(localStateDir(), 'v3') },
   });
-  return { kv: proxy.env.MODELS, where: `local state in ${localStateDir()}`, close: () => proxy.dispose() };
+  const ensureModel = async (name: string) => {
+    try {
+      await proxy.env.DB.prepare(ensureModelSql(name)).run();
+    } catch (error) {
+      throw new NotReadyError(`cannot register model ${name} in the local D1 (${(error as Error).message}); run \`npm start\` once, which applies the migrations`, 'no_database');
+    }
+  };
+  return { kv: proxy.env.MODELS, where: `local state in ${localStateDir()}`, ensureModel, close: () => proxy.dispose() };
 }
 
 /** A deployed namespace, through `wrangler kv key get|put --remote` (needs `wrangler login` and a real namespace id). */
@@ -83,7 +100,10 @@ class RemoteKv implements KvLike {
 
 async function openRemote(): Promise<OpenStore> {
   const scratch = await mkdtemp(join(tmpdir(), 'edgehead-kv-'));
-  return { kv: new RemoteKv(scratch), where: 'the deployed MODELS namespace', close: () => rm(scratch, { recursive: true, force: true }) };
+  const ensureModel = async (name: string) => {
+    await run(process.execPath, [wranglerBin(), 'd1', 'execute', 'DB', '--remote', '--command', ensureModelSql(name)], { cwd: PROJECT_ROOT });
+  };
+  return { kv: new RemoteKv(scratch), where: 'the deployed MODELS namespace', ensureModel, close: () => rm(scratch, { recursive: true, force: true }) };
 }
 
 export function openModelStore(options: { remote?: boolean }): Promise<OpenStore> {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { EdgeheadError, NotReadyError, UnauthorizedError } from '../shared/errors.ts';
 import { validateLabel } from '../shared/examples/label.ts';
 import { sha256File } from './backbone-source.ts';
+import { DEFAULT_MODEL, modelApiRoot } from '../shared/models/model-name.ts';
 import { readImageFolder } from './image-folder.ts';
 import { startProgress } from './progress.ts';
 import { adminToken, contentTypeFor, errorMessage, request, serviceBase } from './service-client.ts';
@@ -13,6 +14,8 @@ export interface PushOptions {
   /** admin token; for a local URL, defaults to the one in .dev.vars */
   token?: string;
   concurrency: number;
+  /** the named model the examples go to (created when missing); default `default` */
+  model?: string;
   quiet: boolean;
   log: (line: string) => void;
 }
@@ -29,17 +32,26 @@ export interface PushSummary {
 }
 
 /** Every example id (sha256) the service stores, through the paged listing. */
-async function storedIds(base: string, token: string): Promise<Set<string>> {
+async function storedIds(api: string, token: string): Promise<Set<string>> {
   const ids = new Set<string>();
   let cursor: string | null = null;
   do {
-    const response = await request(`${base}/v1/examples?limit=200${cursor ? `&cursor=${cursor}` : ''}`, token);
+    const response = await request(`${api}/examples?limit=200${cursor ? `&cursor=${cursor}` : ''}`, token);
     if (!response.ok) throw new EdgeheadError(response.status === 401 ? 'unauthorized' : 'bad_request', 'push_failed', `listing stored examples failed (${response.status}): ${await errorMessage(response)}`);
     const page = (await response.json()) as { examples: { id: string }[]; cursor: string | null };
     for (const example of page.examples) ids.add(example.id);
     cursor = page.cursor;
   } while (cursor);
   return ids;
+}
+
+/** Creates a named model on the service unless it exists (201 created, 409 already there). */
+async function ensureModel(base: string, token: string, model: string, log: (line: string) => void): Promise<void> {
+  const response = await request(`${base}/v1/models`, token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: model }) });
+  if (response.status === 201) log(`created model ${model}`);
+  else if (response.status !== 409) throw new EdgeheadError(response.status === 401 ? 'unauthorized' : 'bad_request', 'push_failed', `creating model ${model} failed (${response.status}): ${await errorMessage(response)}`);
+  // Read to the end, never cancel (see the uploads below).
+  if (!response.bodyUsed) await response.arrayBuffer().catch(() => {});
 }
 
 /**
@@ -55,7 +67,10 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
   const files = await readImageFolder(options.data, { minLabels: 1 });
   for (const label of new Set(files.map((f) => f.label))) validateLabel(label);
 
-  const known = await storedIds(base, token);
+  const model = options.model ?? DEFAULT_MODEL;
+  if (model !== DEFAULT_MODEL) await ensureModel(base, token, model, options.log);
+  const api = base + modelApiRoot(model);
+  const known = await storedIds(api, token);
   const summary: PushSummary = { files: files.length, created: 0, existing: 0, skipped: 0, failed: [] };
   const progress = startProgress('pushing', files.length, { quiet: options.quiet });
   let next = 0;
@@ -68,7 +83,7 @@ export async function runPushCommand(options: PushOptions): Promise<PushSummary>
         summary.skipped++;
       } else {
         const type = contentTypeFor(file.path);
-        const response = await request(`${base}/v1/examples?label=${encodeURIComponent(file.label)}`, token, {
+        const response = await request(`${api}/examples?label=${encodeURIComponent(file.label)}`, token, {
           method: 'POST',
           headers: { 'content-type': type },
           body: bytes,

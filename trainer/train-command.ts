@@ -10,6 +10,7 @@ import { evaluateHead, formatMetrics, type HeadMetrics } from '../shared/head/me
 import { stratifiedSplit } from '../shared/head/split.ts';
 import { trainHead } from '../shared/head/train-head.ts';
 import { trainMlpHead } from '../shared/head/train-mlp.ts';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { backboneIdFor, getCurrentBackboneId, loadBackboneBytes } from '../shared/store/backbone-store.ts';
 import { publishHead, type CalibrationSummary, type HeadManifest, type TransferSummary } from '../shared/store/head-store.ts';
 import { importBackbone } from '../shared/store/import-backbone.ts';
@@ -42,6 +43,8 @@ export interface TrainCommandOptions {
   headKind?: 'linear' | 'mlp' | 'auto';
   /** A label that means "none of the others" (classify answers null when it wins). */
   backgroundLabel?: string;
+  /** the named model the head is published for (registered when missing); default `default` */
+  model?: string;
   log: (line: string) => void;
 }
 
@@ -188,8 +191,10 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
 
       let published: HeadManifest | null = null;
       if (options.publish) {
-        const { kv, where } = await store();
+        const { kv, where, ensureModel } = await store();
         if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
+        const model = options.model ?? DEFAULT_MODEL;
+        if (model !== DEFAULT_MODEL) await ensureModel(model);
         published = await publishHead(
           kv,
           head,
@@ -214,8 +219,9 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
             },
           },
           new Date(),
+          model,
         );
-        options.log(`published head ${published.version} to ${where}; the service serves it from its next request`);
+        options.log(`published head ${published.version} of model ${model} to ${where}; the service serves it from its next request`);
       }
       return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published, suspects, embedMs };
     } finally {

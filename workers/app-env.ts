@@ -1,13 +1,16 @@
 import type { ServiceConfig } from '../shared/config.ts';
 import type { Runtime } from '../shared/runtime.ts';
-import type { ModelCache } from './model-cache.ts';
+import type { ModelScope } from './model-cache.ts';
 
 /** Hono's typing of our bindings and of the per-request values the app sets up. */
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     config: ServiceConfig;
-    models: ModelCache;
+    /** this request's view of the isolate's model cache: backbones it loads are held until the response */
+    models: ModelScope;
+    /** the named model the route acts on: `default` under `/v1`, the path's under `/v1/models/:name` */
+    model: string;
     /** this isolate's runtime (workers/runtime.ts): image kernels, codecs, the TF backend */
     runtime: Runtime;
     /** set by the request log: Cloudflare's ray id or a fresh UUID, echoed in `x-request-id` */

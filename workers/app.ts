@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { parseServiceConfig, type ServiceConfig } from '../shared/config.ts';
 import { NotFoundError } from '../shared/errors.ts';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import type { AppEnv } from './app-env.ts';
 import { validationHook } from './contract/common.ts';
 import { documentOf } from './contract/document.ts';
@@ -12,12 +13,10 @@ import { isolateRuntime } from './runtime.ts';
 import { requestLog } from './request-log.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { embedRoutes } from './routes/embed.ts';
-import { exampleRoutes } from './routes/examples.ts';
 import { healthRoutes } from './routes/health.ts';
-import { modelRoutes } from './routes/model.ts';
-import { trainingRoutes } from './routes/training.ts';
-import { headDetailRoutes } from './routes/head-details.ts';
-import { headWeightRoutes } from './routes/head-weights.ts';
+import { backboneFileRoutes } from './routes/head-weights.ts';
+import { modelScopedRoutes, namedModel } from './routes/model-scoped.ts';
+import { modelAdminRoutes } from './routes/models.ts';
 import { DocsPage } from './pages/docs-page.tsx';
 import { PAGES_CSP, pageRoutes } from './pages/page-routes.tsx';
 
@@ -34,12 +33,11 @@ function apiRoutes(app: OpenAPIHono<AppEnv>) {
   return app
     .route('/', healthRoutes)
     .route('/', classifyRoutes)
-    .route('/', modelRoutes)
     .route('/', embedRoutes)
-    .route('/', exampleRoutes)
-    .route('/', trainingRoutes)
-    .route('/', headDetailRoutes)
-    .route('/', headWeightRoutes);
+    .route('/', backboneFileRoutes)
+    .route('/', modelAdminRoutes)
+    .route('/v1', modelScopedRoutes)
+    .route('/v1/models/:name', modelScopedRoutes);
 }
 
 /**
@@ -51,12 +49,21 @@ export function createApp() {
   app.use(requestLog);
   app.use(async (c, next) => {
     c.set('config', configFor(c.env));
-    c.set('models', modelCacheFor(c.env.MODELS));
+    c.set('model', DEFAULT_MODEL);
     c.set('runtime', isolateRuntime());
-    await next();
+    // The request's hold on loaded backbones ends with it, so a backbone change never disposes one in use.
+    const models = modelCacheFor(c.env.MODELS).scope();
+    c.set('models', models);
+    try {
+      await next();
+    } finally {
+      models.release();
+    }
   });
   app.use(corsByConfig);
   app.use(rateLimit);
+  // One set of per-model routes: `/v1/...` is the default model, `/v1/models/:name/...` any named one.
+  app.use('/v1/models/:name/*', namedModel);
   const api = apiRoutes(app);
   const document = documentOf(app);
   app.get('/openapi.json', (c) => c.json(document()));

@@ -1,6 +1,6 @@
 /**
- * Labelled examples over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256): the core's
- * `ExampleStore`. The run log (run-log.ts) and the training lease (training-lease.ts) are their own rooms.
+ * Labelled examples of one model over D1 (rows: label, embeddings) and R2 (the original photos, keyed by sha256):
+ * the core's `ExampleStore`. The run log (run-log.ts) and the training lease (training-lease.ts) are their own rooms.
  */
 import {
   allocateQuantisedRows,
@@ -13,11 +13,13 @@ import {
   type QuantisedRows,
 } from '../shared/examples/embedding-codec.ts';
 import { NotFoundError } from '../shared/errors.ts';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { exampleKeys } from '../shared/store/model-keys.ts';
 import type { StoredSuspect } from '../shared/training/suspect-step.ts';
-import type { StoredEmbeddings } from '../shared/training/holdout-split.ts';
+import type { HoldoutMistake, StoredEmbeddings } from '../shared/training/holdout-split.ts';
 import type { ExampleStore } from '../shared/training/ports.ts';
 import type { ExampleInfo } from './example-info.ts';
+import { D1MistakeStore } from './mistake-store.ts';
 import { D1SuspectStore } from './suspect-store.ts';
 
 export type { ExampleInfo } from './example-info.ts';
@@ -98,14 +100,16 @@ const LEGACY_BATCH = 500;
  */
 const PAGE_ROWS = 500;
 
+/** One model's examples: every query is scoped to `model` (a validated name; `default` unless given). */
 export class D1ExampleStore implements ExampleStore {
   constructor(
     private readonly db: D1Database,
     private readonly bucket: R2Bucket,
+    private readonly model: string = DEFAULT_MODEL,
   ) {}
 
   async get(id: string): Promise<ExampleInfo | null> {
-    const row = await this.db.prepare(`SELECT ${INFO_COLUMNS} FROM examples WHERE id = ?`).bind(id).first<ExampleRow>();
+    const row = await this.db.prepare(`SELECT ${INFO_COLUMNS} FROM examples WHERE model = ? AND id = ?`).bind(this.model, id).first<ExampleRow>();
     return row ? toInfo(row) : null;
   }
 
@@ -128,14 +132,14 @@ export class D1ExampleStore implements ExampleStore {
   ): Promise<{ example: ExampleInfo; created: boolean }> {
     const existing = await this.get(example.id);
     if (existing) return { example: existing, created: false };
-    await this.bucket.put(exampleKeys.original(example.id), original, { httpMetadata: { contentType: example.contentType } });
+    await this.bucket.put(exampleKeys.original(example.id, this.model), original, { httpMetadata: { contentType: example.contentType } });
     const at = now.toISOString();
     const result = await this.db
       .prepare(
-        `INSERT INTO examples (id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, embedding_q8, embedding_flipped_q8, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, x'', x'', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO examples (model, id, label, content_type, bytes, width, height, backbone_id, embedding, embedding_flipped, embedding_q8, embedding_flipped_q8, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, x'', x'', ?, ?, ?, ?) ON CONFLICT (model, id) DO NOTHING`,
       )
-      .bind(example.id, example.label, example.contentType, example.bytes, example.width, example.height, example.backboneId, encodeEmbedding(views.plain), encodeEmbedding(views.flipped), at, at)
+      .bind(this.model, example.id, example.label, example.contentType, example.bytes, example.width, example.height, example.backboneId, encodeEmbedding(views.plain), encodeEmbedding(views.flipped), at, at)
       .run();
     // A concurrent upload of the same photo may have won the insert: then it is the stored one.
     if (result.meta.changes === 0) return { example: await this.require(example.id), created: false };
@@ -144,8 +148,8 @@ export class D1ExampleStore implements ExampleStore {
 
   /** Examples sorted by id, after `cursor` (an id), optionally of one label. */
   async list(options: { label?: string; cursor?: string; limit: number }): Promise<{ examples: ExampleInfo[]; cursor: string | null }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
+    const where: string[] = ['model = ?'];
+    const params: unknown[] = [this.model];
     if (options.label !== undefined) {
       where.push('label = ?');
       params.push(options.label);
@@ -154,66 +158,77 @@ export class D1ExampleStore implements ExampleStore {
       where.push('id > ?');
       params.push(options.cursor);
     }
-    const sql = `SELECT ${INFO_COLUMNS} FROM examples ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const sql = `SELECT ${INFO_COLUMNS} FROM examples WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     const { results } = await this.db.prepare(sql).bind(...params, options.limit + 1).all<ExampleRow>();
     const page = results.slice(0, options.limit).map(toInfo);
     return { examples: page, cursor: results.length > options.limit ? page[page.length - 1].id : null };
   }
 
   async relabel(id: string, label: string, now: Date): Promise<ExampleInfo> {
-    const result = await this.db.prepare('UPDATE examples SET label = ?, updated_at = ? WHERE id = ?').bind(label, now.toISOString(), id).run();
+    const result = await this.db.prepare('UPDATE examples SET label = ?, updated_at = ? WHERE model = ? AND id = ?').bind(label, now.toISOString(), this.model, id).run();
     if (result.meta.changes === 0) throw new NotFoundError(`no example ${id}`, 'example_not_found');
     return this.require(id);
   }
 
   /** Deletes the row first (training stops seeing it), then the photo. */
   async delete(id: string): Promise<void> {
-    const result = await this.db.prepare('DELETE FROM examples WHERE id = ?').bind(id).run();
+    const result = await this.db.prepare('DELETE FROM examples WHERE model = ? AND id = ?').bind(this.model, id).run();
     if (result.meta.changes === 0) throw new NotFoundError(`no example ${id}`, 'example_not_found');
-    await this.bucket.delete(exampleKeys.original(id));
+    await this.bucket.delete(exampleKeys.original(id, this.model));
   }
 
   async labelCounts(): Promise<{ label: string; count: number }[]> {
-    const { results } = await this.db.prepare('SELECT label, COUNT(*) AS count FROM examples GROUP BY label ORDER BY label').all<{ label: string; count: number }>();
+    const { results } = await this.db
+      .prepare('SELECT label, COUNT(*) AS count FROM examples WHERE model = ? GROUP BY label ORDER BY label')
+      .bind(this.model)
+      .all<{ label: string; count: number }>();
     return results;
   }
 
   async listIndex(): Promise<{ id: string; label: string; backboneId: string }[]> {
-    const { results } = await this.db.prepare('SELECT id, label, backbone_id FROM examples ORDER BY id').all<{ id: string; label: string; backbone_id: string }>();
+    const { results } = await this.db
+      .prepare('SELECT id, label, backbone_id FROM examples WHERE model = ? ORDER BY id')
+      .bind(this.model)
+      .all<{ id: string; label: string; backbone_id: string }>();
     return results.map((r) => ({ id: r.id, label: r.label, backboneId: r.backbone_id }));
   }
 
   /** Records the training run's suspect labels (workers/suspect-store.ts). */
   async setSuspects(runId: string, suspects: StoredSuspect[]): Promise<void> {
-    await new D1SuspectStore(this.db).replace(runId, suspects);
+    await new D1SuspectStore(this.db, this.model).replace(runId, suspects);
+  }
+
+  /** Records the holdout mistakes of a head the run published (workers/mistake-store.ts). */
+  async setMistakes(runId: string, headVersion: string, mistakes: HoldoutMistake[]): Promise<void> {
+    await new D1MistakeStore(this.db, this.model).replace(runId, headVersion, mistakes);
   }
 
   async readOriginal(id: string): Promise<Uint8Array | null> {
-    const object = await this.bucket.get(exampleKeys.original(id));
+    const object = await this.bucket.get(exampleKeys.original(id, this.model));
     return object ? new Uint8Array(await object.arrayBuffer()) : null;
   }
 
   async openOriginal(id: string): Promise<R2ObjectBody | null> {
-    return this.bucket.get(exampleKeys.original(id));
+    return this.bucket.get(exampleKeys.original(id, this.model));
   }
 
   async setEmbeddings(id: string, backboneId: string, plain: Float32Array, flipped: Float32Array): Promise<void> {
     await this.db
-      .prepare(`UPDATE examples SET backbone_id = ?, embedding = x'', embedding_flipped = x'', embedding_q8 = ?, embedding_flipped_q8 = ? WHERE id = ?`)
-      .bind(backboneId, encodeEmbedding(plain), encodeEmbedding(flipped), id)
+      .prepare(`UPDATE examples SET backbone_id = ?, embedding = x'', embedding_flipped = x'', embedding_q8 = ?, embedding_flipped_q8 = ? WHERE model = ? AND id = ?`)
+      .bind(backboneId, encodeEmbedding(plain), encodeEmbedding(flipped), this.model, id)
       .run();
   }
 
   /** The change counter the database bumps on every insert, relabel and delete (migration 0002), and how many
-   * examples are not embedded with `backboneId` or still in the pre-0002 format: indexed lookups, whatever the number
+   * examples are not embedded with `backboneId` or still in the pre-0002 format (all of this model): indexed lookups, whatever the number
    * of examples. */
   async changeState(backboneId: string): Promise<{ version: number; stale: number; legacy: number }> {
     const row = await this.db
       .prepare(
-        `SELECT (SELECT version FROM example_version WHERE id = 0) AS version, (SELECT COUNT(*) FROM examples WHERE backbone_id != ?) AS stale,
-           (SELECT COUNT(*) FROM examples WHERE embedding_q8 IS NULL) AS legacy`,
+        `SELECT (SELECT example_version FROM models WHERE name = ?1) AS version, (SELECT COUNT(*) FROM examples WHERE model = ?1 AND backbone_id != ?2) AS stale,
+           (SELECT COUNT(*) FROM examples WHERE model = ?1 AND embedding_q8 IS NULL) AS legacy`,
       )
-      .bind(backboneId)
+      .bind(this.model, backboneId)
       .first<{ version: number; stale: number; legacy: number }>();
     return { version: row!.version, stale: row!.stale, legacy: row!.legacy };
   }
@@ -222,15 +237,15 @@ export class D1ExampleStore implements ExampleStore {
    * (quantised) and backbone; only where a row is still in the old format, so a concurrent re-embedding wins. */
   async compactLegacy(): Promise<number> {
     const { results } = await this.db
-      .prepare('SELECT id, embedding, embedding_flipped FROM examples WHERE embedding_q8 IS NULL ORDER BY id LIMIT ?')
-      .bind(LEGACY_BATCH)
+      .prepare('SELECT id, embedding, embedding_flipped FROM examples WHERE model = ? AND embedding_q8 IS NULL ORDER BY id LIMIT ?')
+      .bind(this.model, LEGACY_BATCH)
       .all<{ id: string; embedding: unknown; embedding_flipped: unknown }>();
     if (results.length === 0) return 0;
     const statements = results.map((r) => {
       const [plain, flipped] = [r.embedding, r.embedding_flipped].map((v) => encodeEmbedding(legacyFloats(v)));
       return this.db
-        .prepare(`UPDATE examples SET embedding_q8 = ?, embedding_flipped_q8 = ?, embedding = x'', embedding_flipped = x'' WHERE id = ? AND embedding_q8 IS NULL`)
-        .bind(plain, flipped, r.id);
+        .prepare(`UPDATE examples SET embedding_q8 = ?, embedding_flipped_q8 = ?, embedding = x'', embedding_flipped = x'' WHERE model = ? AND id = ? AND embedding_q8 IS NULL`)
+        .bind(plain, flipped, this.model, r.id);
     });
     await this.db.batch(statements);
     return results.length;
@@ -247,8 +262,8 @@ export class D1ExampleStore implements ExampleStore {
     let after = '';
     for (;;) {
       const { results } = await this.db
-        .prepare(`SELECT ${EMBEDDING_COLUMNS} FROM examples WHERE backbone_id = ? AND id > ? ORDER BY id LIMIT ?`)
-        .bind(backboneId, after, PAGE_ROWS)
+        .prepare(`SELECT ${EMBEDDING_COLUMNS} FROM examples WHERE model = ? AND backbone_id = ? AND id > ? ORDER BY id LIMIT ?`)
+        .bind(this.model, backboneId, after, PAGE_ROWS)
         .all<EmbeddingRow>();
       if (results.length > 0) {
         rows ??= allocateQuantisedRows(2 * Math.max(expected, results.length), viewLength(results[0].embedding_q8, results[0].embedding));

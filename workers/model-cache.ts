@@ -1,16 +1,23 @@
 /**
- * Per-isolate cache of the serving models, keyed by version. Each request reads the small `head/current`
- * pointer (KV serves it from the edge cache in production); the weights are read only when the version
- * changes, so a newly published head is picked up without a restart and without re-reading weights.
+ * Per-isolate cache of the serving models: backbones keyed by id, and one head per named model keyed by version.
+ * Each request reads the model's small `current` pointer (KV serves it from the edge cache in production); weights
+ * are read only when a version changes, so a newly published head is picked up without a restart.
+ *
+ * Every named model shares the backbone, so normally one backbone is loaded. During a backbone change two can be:
+ * a backbone is disposed only when nobody holds it (requests and training runs take it through a `ModelScope` and
+ * release it when done) and it is not the one most recently asked for, so the cron can never dispose a model a
+ * request is still using.
  */
 import { NotReadyError, InvalidModelError } from '../shared/errors.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { loadStoredBackbone, type LoadedBackbone } from '../shared/load-backbone.ts';
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { trainingBackboneId } from '../shared/store/choose-backbone.ts';
 import { getCurrentHeadPointer, loadHead, type HeadManifest } from '../shared/store/head-store.ts';
 import type { KvLike } from '../shared/store/kv-like.ts';
 import { isolateRuntime } from './runtime.ts';
+import { BackboneSlots } from './backbone-slots.ts';
 
 export interface ServingModels {
   backbone: LoadedBackbone;
@@ -21,48 +28,52 @@ export interface ServingModels {
 /** A memoised async load that forgets a failure, so the next request retries. */
 class Memo<T> {
   private entry: { key: string; value: Promise<T> } | undefined;
-  constructor(private readonly onEvict: (value: T) => void = () => {}) {}
 
   get(key: string, load: () => Promise<T>): Promise<T> {
     if (this.entry?.key === key) return this.entry.value;
-    const previous = this.entry?.value;
     const value = load();
     this.entry = { key, value };
-    value.then(
-      // The old model is released only once its replacement is ready; embedding is synchronous, so
-      // no request can be half-way through the old one when this runs.
-      () => previous?.then(this.onEvict, () => {}),
-      () => {
-        if (this.entry?.value === value) this.entry = undefined;
-      },
-    );
+    value.catch(() => {
+      if (this.entry?.value === value) this.entry = undefined;
+    });
     return value;
   }
 }
 
 const NO_HEAD_MESSAGE =
   'no head is published yet: train one with `npx edgehead train --data DIR` (an ImageFolder of labelled photos), then retry';
+const NO_BACKBONE_MESSAGE = 'no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`';
 
-export class ModelCache {
-  private readonly backbones = new Memo<LoadedBackbone>((old) => old.model.dispose());
-  private readonly heads = new Memo<{ head: Head; manifest: HeadManifest }>();
+function noHeadMessage(model: string): string {
+  return model === DEFAULT_MODEL ? NO_HEAD_MESSAGE : `model ${model} has no head yet: add examples and POST /v1/models/${model}/train (or \`npx edgehead train --model ${model} --data DIR\`)`;
+}
 
-  constructor(private readonly kv: KvLike) {}
+/**
+ * The models one request (or one training run) uses: backbones it takes stay loaded until `release()`.
+ * Same methods as the isolate's cache, so handlers read `c.var.models.serving(model)` either way.
+ */
+export class ModelScope {
+  private readonly held: string[] = [];
 
-  /** A stored backbone by id (cached like the serving one), for embedding examples. */
-  backbone(id: string): Promise<LoadedBackbone> {
-    return this.backbones.get(id, () => loadStoredBackbone(this.kv, id, isolateRuntime().backend()));
+  constructor(private readonly cache: ModelCache) {}
+
+  /** A stored backbone by id, held until `release()`. */
+  async backbone(id: string): Promise<LoadedBackbone> {
+    const backbone = await this.cache.slots.acquire(id);
+    this.held.push(id);
+    return backbone;
   }
 
   /**
-   * The head the service serves now and the backbone it was trained on (never another one).
-   * @throws NotReadyError (503) when nothing is published yet
+   * The head a model serves now and the backbone it was trained on (never another one).
+   * @throws NotReadyError (503, `no_head`) when the model has no head yet
    */
-  async serving(): Promise<ServingModels> {
-    const pointer = await getCurrentHeadPointer(this.kv);
-    if (!pointer) throw new NotReadyError(NO_HEAD_MESSAGE, 'no_head');
+  async serving(model: string = DEFAULT_MODEL): Promise<ServingModels> {
+    const kv = this.cache.kv;
+    const pointer = await getCurrentHeadPointer(kv, model);
+    if (!pointer) throw new NotReadyError(noHeadMessage(model), 'no_head');
     const [{ head, manifest }, backbone] = await Promise.all([
-      this.heads.get(pointer.version, () => loadHead(this.kv, pointer.version)),
+      this.cache.headMemo(model).get(pointer.version, () => loadHead(kv, pointer.version, model)),
       this.backbone(pointer.backboneId),
     ]);
     if (head.embeddingSize !== backbone.model.spec.embeddingSize) {
@@ -75,31 +86,88 @@ export class ModelCache {
   }
 
   /**
-   * The backbone new heads are trained on (`backbone/current`), else the serving head's: what stored
+   * The backbone new heads are trained on (`backbone/current`), else the model's serving head's: what stored
    * examples are embedded with.
    * @throws NotReadyError (503) when no backbone is imported
    */
-  async trainingBackbone(): Promise<LoadedBackbone> {
-    const id = await trainingBackboneId(this.kv);
-    if (!id) throw new NotReadyError('no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`', 'no_backbone');
+  async trainingBackbone(model: string = DEFAULT_MODEL): Promise<LoadedBackbone> {
+    const kv = this.cache.kv;
+    const id = await trainingBackboneId(kv, undefined, model);
+    if (!id) throw new NotReadyError(NO_BACKBONE_MESSAGE, 'no_backbone');
     return this.backbone(id);
   }
 
   /**
-   * The backbone embeddings come from: the serving head's, or before any head the current one.
+   * The backbone embeddings come from: the default model's serving head's, or before any head the current one.
    * @throws NotReadyError (503) when no backbone is imported
    */
   async embeddingBackbone(): Promise<LoadedBackbone> {
-    const pointer = await getCurrentHeadPointer(this.kv);
-    const id = pointer?.backboneId ?? (await getCurrentBackboneId(this.kv));
-    if (!id) throw new NotReadyError('no backbone is imported yet: run `npm start` (it imports one) or `npx edgehead backbone import PATH`', 'no_backbone');
+    const pointer = await getCurrentHeadPointer(this.cache.kv);
+    const id = pointer?.backboneId ?? (await getCurrentBackboneId(this.cache.kv));
+    if (!id) throw new NotReadyError(NO_BACKBONE_MESSAGE, 'no_backbone');
     return this.backbone(id);
   }
 
-  /** What /healthz reports: the backbone new heads train on and the serving head, without loading weights. */
+  /** What /healthz reports: the backbone new heads train on and the default model's serving head, without loading weights. */
+  status(): Promise<{ backboneId: string | null; headVersion: string | null }> {
+    return this.cache.status();
+  }
+
+  /** Lets go of every backbone this scope took; safe to call twice. */
+  release(): void {
+    for (const id of this.held.splice(0)) this.cache.slots.release(id);
+  }
+}
+
+export class ModelCache {
+  /** @internal the loaded backbones and who holds them (used by ModelScope) */
+  readonly slots = new BackboneSlots((id) => loadStoredBackbone(this.kv, id, isolateRuntime().backend()));
+  private readonly heads = new Map<string, Memo<{ head: Head; manifest: HeadManifest }>>();
+
+  constructor(readonly kv: KvLike) {}
+
+  /** A scope whose backbones stay loaded until its `release()` (one per request or training run). */
+  scope(): ModelScope {
+    return new ModelScope(this);
+  }
+
+  /** @internal the head memo of a model */
+  headMemo(model: string): Memo<{ head: Head; manifest: HeadManifest }> {
+    let memo = this.heads.get(model);
+    if (!memo) {
+      memo = new Memo();
+      this.heads.set(model, memo);
+    }
+    return memo;
+  }
+
+  /** Drops a deleted model's cached head. */
+  forget(model: string): void {
+    this.heads.delete(model);
+  }
+
+  /** A stored backbone by id, not held: valid until another backbone replaces it (use a scope to hold it). */
+  backbone(id: string): Promise<LoadedBackbone> {
+    return this.unheld((s) => s.backbone(id));
+  }
+
+  /** A model's serving head and backbone, not held (see `ModelScope.serving`). */
+  serving(model: string = DEFAULT_MODEL): Promise<ServingModels> {
+    return this.unheld((s) => s.serving(model));
+  }
+
   async status(): Promise<{ backboneId: string | null; headVersion: string | null }> {
     const [backboneId, pointer] = await Promise.all([getCurrentBackboneId(this.kv), getCurrentHeadPointer(this.kv)]);
     return { backboneId, headVersion: pointer?.version ?? null };
+  }
+
+  private async unheld<T>(use: (scope: ModelScope) => Promise<T>): Promise<T> {
+    const scope = this.scope();
+    try {
+      return await use(scope);
+    } finally {
+      scope.release();
+    }
   }
 }
 

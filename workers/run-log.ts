@@ -1,4 +1,5 @@
-/** The retraining job's run log in D1 (`runs` table): each run's row, written at its start and its finish. */
+/** The retraining job's run log in D1 (`runs` table): one model's runs, each row written at its start and its finish. */
+import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import type { RunDetails, RunRecord } from '../shared/training/run-record.ts';
 import type { RunLog } from '../shared/training/ports.ts';
 
@@ -38,13 +39,17 @@ function toRun(row: RunRow): RunRecord {
   };
 }
 
+/** One model's runs: every query is scoped to `model`. */
 export class D1RunLog implements RunLog {
-  constructor(private readonly db: D1Database) {}
+  constructor(
+    private readonly db: D1Database,
+    private readonly model: string = DEFAULT_MODEL,
+  ) {}
 
   async start(run: RunRecord): Promise<void> {
     await this.db
-      .prepare('INSERT INTO runs (id, trigger, started_at, status) VALUES (?, ?, ?, ?)')
-      .bind(run.id, run.trigger, run.startedAt, run.status)
+      .prepare('INSERT INTO runs (id, model, trigger, started_at, status) VALUES (?, ?, ?, ?, ?)')
+      .bind(run.id, this.model, run.trigger, run.startedAt, run.status)
       .run();
   }
 
@@ -73,21 +78,22 @@ export class D1RunLog implements RunLog {
 
   async abandonOthers(exceptId: string, finishedAt: string, reason: string): Promise<string[]> {
     const { results } = await this.db
-      .prepare("UPDATE runs SET status = 'abandoned', finished_at = ?, reason = ? WHERE status = 'running' AND id != ? RETURNING id")
-      .bind(finishedAt, reason, exceptId)
+      .prepare("UPDATE runs SET status = 'abandoned', finished_at = ?, reason = ? WHERE model = ? AND status = 'running' AND id != ? RETURNING id")
+      .bind(finishedAt, reason, this.model, exceptId)
       .all<{ id: string }>();
     return results.map((r) => r.id).sort();
   }
 
   async lastDecidedFingerprint(): Promise<string | null> {
     const row = await this.db
-      .prepare("SELECT fingerprint FROM runs WHERE status IN ('published', 'kept') AND fingerprint IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1")
+      .prepare("SELECT fingerprint FROM runs WHERE model = ? AND status IN ('published', 'kept') AND fingerprint IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1")
+      .bind(this.model)
       .first<{ fingerprint: string }>();
     return row?.fingerprint ?? null;
   }
 
   async get(id: string): Promise<RunRecord | null> {
-    const row = await this.db.prepare('SELECT * FROM runs WHERE id = ?').bind(id).first<RunRow>();
+    const row = await this.db.prepare('SELECT * FROM runs WHERE model = ? AND id = ?').bind(this.model, id).first<RunRow>();
     return row ? toRun(row) : null;
   }
 
@@ -95,8 +101,8 @@ export class D1RunLog implements RunLog {
   async list(limit: number, cursor?: string): Promise<{ runs: RunRecord[]; cursor: string | null }> {
     const [at, id] = cursor ? cursor.split('|') : [];
     const { results } = await this.db
-      .prepare(`SELECT * FROM runs ${cursor ? 'WHERE (started_at, id) < (?, ?)' : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
-      .bind(...(cursor ? [at, id ?? ''] : []), limit + 1)
+      .prepare(`SELECT * FROM runs WHERE model = ? ${cursor ? 'AND (started_at, id) < (?, ?)' : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .bind(this.model, ...(cursor ? [at, id ?? ''] : []), limit + 1)
       .all<RunRow>();
     const page = results.slice(0, limit).map(toRun);
     const last = page[page.length - 1];

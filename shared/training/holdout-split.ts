@@ -24,7 +24,20 @@ export interface Holdout {
   embeddings: Float32Array;
   embeddingSize: number;
   labels: string[];
+  /** example ids, in the order of `labels` */
+  ids: string[];
 }
+
+/** A holdout example a head gets wrong: its id, its label, the head's top label and that label's probability. */
+export interface HoldoutMistake {
+  id: string;
+  label: string;
+  predicted: string;
+  confidence: number;
+}
+
+/** At most this many mistakes are recorded per head (the most confident first): enough to review by eye. */
+export const MAX_RECORDED_MISTAKES = 100;
 
 /**
  * Splits stored examples into the holdout (plain views expanded to float32) and the training rows (both views,
@@ -36,13 +49,14 @@ export function splitStored(stored: StoredEmbeddings, isHeldOut: (id: string) =>
   const d = rows.width;
   const held = stored.ids.map(isHeldOut);
   const holdoutCount = held.filter(Boolean).length;
-  const holdout: Holdout = { embeddings: new Float32Array(holdoutCount * d), embeddingSize: d, labels: [] };
+  const holdout: Holdout = { embeddings: new Float32Array(holdoutCount * d), embeddingSize: d, labels: [], ids: [] };
   const trainLabels: string[] = [];
   let kept = 0;
   for (let i = 0; i < stored.ids.length; i++) {
     if (held[i]) {
       dequantiseRowInto(rows, 2 * i, holdout.embeddings, holdout.labels.length * d);
       holdout.labels.push(stored.labels[i]);
+      holdout.ids.push(stored.ids[i]);
       continue;
     }
     if (kept !== i) {
@@ -56,15 +70,31 @@ export function splitStored(stored: StoredEmbeddings, isHeldOut: (id: string) =>
   return { train: { labels: trainLabels, rows: firstQuantisedRows(rows, 2 * kept) }, holdout };
 }
 
-/** Paired top-1 correctness of a head on the holdout; a label the head does not know counts as wrong. */
-export function correctness(head: Head, holdout: Holdout): boolean[] {
+/** The head's top-1 label and its probability for every holdout example. */
+function topPredictions(head: Head, holdout: Holdout): { label: string; confidence: number }[] {
   const k = head.labels.length;
   const p = predictHead(head, holdout.embeddings, holdout.labels.length);
-  return holdout.labels.map((label, i) => {
+  return holdout.labels.map((_, i) => {
     let best = 0;
     for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
-    return head.labels[best] === label;
+    return { label: head.labels[best], confidence: p[i * k + best] };
   });
+}
+
+/** Paired top-1 correctness of a head on the holdout; a label the head does not know counts as wrong. */
+export function correctness(head: Head, holdout: Holdout): boolean[] {
+  return topPredictions(head, holdout).map((top, i) => top.label === holdout.labels[i]);
+}
+
+/**
+ * The holdout examples `head` gets wrong, most confident mistake first (ties by id), at most `limit`.
+ */
+export function holdoutMistakes(head: Head, holdout: Holdout, limit = MAX_RECORDED_MISTAKES): HoldoutMistake[] {
+  return topPredictions(head, holdout)
+    .map((top, i) => ({ id: holdout.ids[i], label: holdout.labels[i], predicted: top.label, confidence: top.confidence }))
+    .filter((m) => m.predicted !== m.label)
+    .sort((a, b) => b.confidence - a.confidence || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
 }
 
 /** The holdout as a set over `labels` (every holdout label must be one of them). */

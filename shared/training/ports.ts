@@ -6,7 +6,7 @@
 import type { BackboneModel } from '../backbone/backbone-model.ts';
 import type { ImageRuntime } from '../image/image-runtime.ts';
 import type { KvLike } from '../store/kv-like.ts';
-import type { StoredEmbeddings } from './holdout-split.ts';
+import type { HoldoutMistake, StoredEmbeddings } from './holdout-split.ts';
 import type { RunRecord } from './run-record.ts';
 import type { StoredSuspect } from './suspect-step.ts';
 
@@ -31,6 +31,8 @@ export interface ExampleStore {
   compactLegacy(): Promise<number>;
   /** Replaces the recorded suspect labels with this run's (`suspect-step.ts`); optional for stores that keep none. */
   setSuspects?(runId: string, suspects: StoredSuspect[]): Promise<void>;
+  /** Records the holdout examples a newly published head gets wrong (`holdoutMistakes`); optional like suspects. */
+  setMistakes?(runId: string, headVersion: string, mistakes: HoldoutMistake[]): Promise<void>;
 }
 
 /** Where runs are recorded (the D1 `runs` table in the worker). */
@@ -87,4 +89,6 @@ export interface TrainingOptions {
   leaseMs: number;
   maxImagePixels: number;
   alpha?: number;
+  /** the named model whose head is read and published (`shared/models/model-name.ts`); default `default` */
+  model?: string;
 }

@@ -29,6 +29,8 @@ export interface RunDetails {
   compacted?: number;
   labelCounts?: Record<string, number | undefined>;
   suspects?: { count: number; inHoldout: number };
+  /** holdout mistakes of the published head recorded for review (`holdoutMistakes`) */
+  mistakes?: number;
   training?: {
     warmStart: string | null;
     tolerance: number;

@@ -9,7 +9,7 @@ import { DEFAULT_TOLERANCE, trainHead } from '../head/train-head.ts';
 import type { QuantisedRows } from '../examples/embedding-codec.ts';
 import { getCurrentHeadPointer, publishHead, type HeadManifest, type TransferSummary } from '../store/head-store.ts';
 import { guardPromotion, type GuardDecision } from './guard.ts';
-import { accuracyOf, correctness, holdoutSet, trainingSet, transferOnHoldout, type Holdout } from './holdout-split.ts';
+import { accuracyOf, correctness, holdoutMistakes, holdoutSet, trainingSet, transferOnHoldout, type Holdout } from './holdout-split.ts';
 import type { TrainingDeps, TrainingOptions } from './ports.ts';
 import type { RunRecord, RunStatus } from './run-record.ts';
 import { guardWithoutSuspects, heldBackReason } from './suspect-step.ts';
@@ -116,7 +116,7 @@ export async function publishCandidate(
     run.details.conflict = 'lease_lost';
     return new Stop('kept', 'lost the training lease before publishing');
   }
-  const current = await getCurrentHeadPointer(deps.kv);
+  const current = await getCurrentHeadPointer(deps.kv, options.model);
   if ((current?.version ?? null) !== run.servingVersion) {
     run.fingerprint = null;
     run.details.conflict = 'serving_head_changed';
@@ -138,8 +138,11 @@ export async function publishCandidate(
     ...(missing.length > 0 ? { noHoldoutExamples: missing } : {}),
   };
   const training = { by: `${run.trigger} run ${run.id}`, ...run.details.training, guard: run.details.guard ?? null };
-  const manifest = await publishHead(deps.kv, published, { backboneId, metrics: candidate.metrics, calibration, transfer: candidate.transfer, training }, deps.now());
+  const manifest = await publishHead(deps.kv, published, { backboneId, metrics: candidate.metrics, calibration, transfer: candidate.transfer, training }, deps.now(), options.model);
   run.publishedVersion = manifest.version;
+  const mistakes = holdout.labels.length ? holdoutMistakes(published, holdout) : [];
+  run.details.mistakes = mistakes.length;
+  await deps.examples.setMistakes?.(run.id, manifest.version, mistakes);
   const guard = run.details.guard;
   const why = !serving
     ? 'first head: every label has enough examples'

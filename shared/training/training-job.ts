@@ -122,9 +122,9 @@ async function trainAndDecide(
 
 /** The run's steps in order; each either hands its result on or stops the run with a reason. */
 async function decide(deps: TrainingDeps, options: TrainingOptions, run: RunRecord): Promise<Stop | { why: string }> {
-  const pointer = await getCurrentHeadPointer(deps.kv);
+  const pointer = await getCurrentHeadPointer(deps.kv, options.model);
   run.servingVersion = pointer?.version ?? null;
-  const backboneId = await trainingBackboneId(deps.kv, pointer);
+  const backboneId = await trainingBackboneId(deps.kv, pointer, options.model);
   if (!backboneId) return new Stop('skipped', 'no backbone is imported yet');
   run.details.backboneId = backboneId;
   const state = await bringOntoBackbone(deps, options, run, backboneId);
@@ -146,7 +146,7 @@ async function decide(deps: TrainingDeps, options: TrainingOptions, run: RunReco
   // 4-6. Stable holdout and suspects, a warm-started fit, the guard against the serving head, then publishing.
   const data = await holdoutAndSuspects(deps, options, run, backboneId, labels, index.length);
   if (data instanceof Stop) return data;
-  const serving = pointer ? await loadHead(deps.kv, pointer.version) : null;
+  const serving = pointer ? await loadHead(deps.kv, pointer.version, options.model) : null;
   const candidate = fitAndJudge(options, run, data, serving, backboneId);
   if (candidate instanceof Stop) return candidate;
   return publishCandidate(deps, options, run, data, candidate, serving, backboneId);

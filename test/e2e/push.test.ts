@@ -47,6 +47,32 @@ describe('edgehead push against edgehead serve (real wrangler dev with local D1 
     expect(health.head).toBe(run.publishedVersion);
   });
 
+  it('--model: push creates and fills a named model, train publishes its head, evaluate scores it; default is untouched', async () => {
+    const token = readDevVarsToken()!;
+    const admin = { authorization: `Bearer ${token}` };
+    const data = smallImageFolder(8);
+    const pushed = await runCli(['push', '--model', 'hymenoptera', '--data', data, '--url', server.url, '--json'], env);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ files: 16, created: 16, failed: [] });
+    expect(await (await fetch(`${server.url}/v1/models/hymenoptera/labels`, { headers: admin })).json()).toEqual({ labels: [{ label: 'ants', count: 8 }, { label: 'bees', count: 8 }], total: 16 });
+    expect(((await (await fetch(`${server.url}/v1/labels`, { headers: admin })).json()) as { total: number }).total).toBe(24);
+
+    const trained = await runCli(['train', '--model', 'hymenoptera', '--data', data, '--json'], env);
+    expect(trained.code, trained.stderr).toBe(0);
+    const { version } = JSON.parse(trained.stdout) as { version: string };
+    const heads = (await (await fetch(`${server.url}/v1/models/hymenoptera/heads`, { headers: admin })).json()) as { serving: string };
+    expect(heads.serving).toBe(version);
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { head: string };
+    expect(health.head).not.toBe(version);
+
+    const evaluated = await runCli(['evaluate', '--model', 'hymenoptera', '--data', data, '--out', tempDir('push-report'), '--json'], env);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { head: { version: string } }).head.version).toBe(version);
+    const bad = await runCli(['train', '--model', 'Not_OK', '--data', data], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--model must be 1 to 32 characters');
+  });
+
   it('refuses a wrong token with one clear line and exit code 1', async () => {
     const result = await runCli(['push', '--data', smallImageFolder(2), '--url', server.url, '--token', 'not-the-token'], env);
     expect(result.code).toBe(1);

@@ -18,10 +18,11 @@ const MUTABLE_STATE_ALLOWED = new Set(['shared/embed-image.ts']);
  */
 const LAYERS: [RegExp, number][] = [
   [/^shared\/(errors|hash|time|config|parse-integer)\.ts$/, 0],
-  [/^shared\/(tflite|examples|tf)\//, 1],
+  [/^shared\/(tflite|examples|tf|models)\//, 1],
   [/^shared\/image\//, 1],
   [/^shared\/(backbone|head)\//, 2],
   [/^shared\/(runtime|embed-image|load-backbone)\.ts$/, 3],
+  [/^shared\/export\//, 3],
   [/^shared\/store\//, 3],
   [/^shared\/training\//, 4],
 ];

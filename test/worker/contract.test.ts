@@ -13,7 +13,7 @@ const workerFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.de
 
 interface OpenApiDoc {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
 }
 
 async function served(): Promise<OpenApiDoc> {
@@ -33,6 +33,19 @@ describe('GET /openapi.json', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`));
     expect(routes.length).toBeGreaterThanOrEqual(18);
     expect([...new Set(routes)].sort()).toEqual([...documented].sort());
+  });
+
+  it('documents every per-model route at /v1 and under /v1/models/{name}, declaring the name parameter', async () => {
+    const doc = await served();
+    const perModel = Object.keys(doc.paths).filter((p) => p.startsWith('/v1/models/{name}/'));
+    expect(perModel).toContain('/v1/models/{name}/examples');
+    expect(perModel).toContain('/v1/models/{name}/heads/rollback');
+    for (const path of perModel) {
+      expect(Object.keys(doc.paths[path])).toEqual(Object.keys(doc.paths[path.replace('/models/{name}', '')]));
+      for (const op of Object.values(doc.paths[path])) expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'name', in: 'path', required: true }));
+    }
+    expect(doc.paths['/v1/labels'].get.parameters).toBeUndefined();
+    expect(Object.keys(doc.paths['/v1/models/{name}'])).toEqual(['get', 'patch', 'delete']);
   });
 
   it('marks the admin routes with the bearer scheme and documents 429 everywhere', async () => {
@@ -87,6 +100,7 @@ describe('the typed client (hc over AppType)', () => {
     expect(response.status).toBe(200);
     if (!response.ok) throw new Error('unreachable');
     const body = await response.json();
+    if ('models' in body) throw new Error('one model answers in the single-model shape');
     expect(body.predictions).toHaveLength(1);
     expect(['ants', 'bees']).toContain(body.predictions[0].label);
     const timing = Object.fromEntries(

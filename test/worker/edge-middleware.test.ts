@@ -187,7 +187,7 @@ describe('cron log', () => {
     const lines = captureLogs();
     const run = await runCron();
     const cron = lines.map((l) => JSON.parse(l)).filter((e) => e.type === 'cron');
-    expect(cron).toEqual([{ type: 'cron', cron: '0 * * * *', run: run.id, status: run.status, reason: run.reason, ms: expect.any(Number) }]);
+    expect(cron).toEqual([{ type: 'cron', cron: '0 * * * *', model: 'default', run: run.id, status: run.status, reason: run.reason, ms: expect.any(Number) }]);
     expect(run.reason?.length).toBeGreaterThan(0);
   });
 });

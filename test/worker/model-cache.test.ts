@@ -1,8 +1,12 @@
+import { isolateRuntime } from '../../workers/runtime.ts';
 import { env } from 'cloudflare:test';
 import { expect, it } from 'vitest';
 import type { KvLike } from '../../shared/store/kv-like.ts';
+import { embedImage } from '../../shared/embed-image.ts';
+import { importBackbone } from '../../shared/store/import-backbone.ts';
 import { ModelCache } from '../../workers/model-cache.ts';
-import { publishTrainedHead } from './helpers.ts';
+import { fixture, fixtureNames } from './fixtures.ts';
+import { importTinyBackbone, publishTrainedHead } from './helpers.ts';
 
 /** The real local KV binding, with every read counted per key. */
 function countingKv(): { kv: KvLike; reads: Map<string, number> } {
@@ -31,4 +35,30 @@ it('reads head weights and backbone once per version, only the small pointer per
   expect(reads.get(`head/${second.version}/weights`)).toBe(1);
   // Same backbone: not read again.
   expect(reads.get(`backbone/${first.backboneId}/blob/0`)).toBe(1);
+});
+
+it('never disposes a backbone a scope still holds when another one loads, and frees it once released', async () => {
+  const { manifest: tiny } = await importTinyBackbone();
+  const { manifest: v2 } = await importBackbone(env.MODELS, fixture('backbones/mobilenet_v2_1.0_224_quant.tflite'), { name: 'mobilenet_v2', source: 'test fixture', licence: 'Apache-2.0' }, new Date('2026-11-28T12:00:00Z'));
+  const photo = fixture(fixtureNames('hymenoptera/val/bees/')[0]);
+  const limits = { maxImagePixels: 50_000_000, runtime: isolateRuntime().image };
+  const cache = new ModelCache(env.MODELS);
+  const request = cache.scope();
+  const held = await request.backbone(tiny.id);
+  const before = embedImage(photo, held.model, limits).embedding;
+
+  // A training run switches to another backbone while the request still holds the first.
+  const training = cache.scope();
+  await training.backbone(v2.id);
+  expect(cache.slots.loaded()).toEqual([{ id: tiny.id, users: 1 }, { id: v2.id, users: 1 }]);
+  expect(embedImage(photo, held.model, limits).embedding).toEqual(before);
+
+  // Released and no longer the latest: disposed; the latest stays loaded with no holder.
+  request.release();
+  expect(cache.slots.loaded()).toEqual([{ id: v2.id, users: 1 }]);
+  await Promise.resolve();
+  expect(() => embedImage(photo, held.model, limits)).toThrow();
+  training.release();
+  training.release();
+  expect(cache.slots.loaded()).toEqual([{ id: v2.id, users: 0 }]);
 });

@@ -101,6 +101,8 @@ const FIELD_CODES: Record<string, string> = {
   limit: 'invalid_limit',
   suspect: 'invalid_suspect',
   label: 'invalid_label',
+  name: 'invalid_model_name',
+  trainEveryMinutes: 'invalid_schedule',
 };
 
 /** The message of a failed validation: every issue as `field: what is wrong`. */

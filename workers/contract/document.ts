@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses } from './common.ts';
+import { ModelNameParam } from './models.ts';
 
 export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
@@ -17,6 +18,7 @@ export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
     { name: 'classify', description: 'public: classify and embed images, see the serving model' },
     { name: 'examples', description: 'admin: labelled photos' },
     { name: 'training', description: 'admin: retraining runs and head versions' },
+    { name: 'models', description: 'admin: named models; each one\'s routes are the /v1/... ones under /v1/models/{name}/...' },
     { name: 'service', description: 'health and this contract' },
   ],
 };
@@ -48,5 +50,20 @@ export function documentOf(app: OpenAPIHono<AppEnv>): () => OpenApiDocument {
   app.openAPIRegistry.registerPath(docsRoute);
   let document: OpenApiDocument | undefined;
   // The routes are fixed once the app is built, so the document is generated once per isolate.
-  return () => (document ??= app.getOpenAPI31Document(DOCUMENT_CONFIG));
+  return () => (document ??= withModelNameParam(app.getOpenAPI31Document(DOCUMENT_CONFIG)));
+}
+
+/**
+ * The per-model routes are defined once with relative paths and mounted at `/v1` and `/v1/models/:name`; the
+ * mount turns `:name` into `{name}` but their definitions do not declare it, so it is declared here on each operation.
+ */
+export function withModelNameParam(document: OpenApiDocument): OpenApiDocument {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/v1/models/{name}/') || !item) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (operation) operation.parameters = [ModelNameParam, ...(operation.parameters ?? [])];
+    }
+  }
+  return document;
 }

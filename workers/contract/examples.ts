@@ -1,4 +1,7 @@
-/** Contract of the labelled-example routes (admin): ingest, list, get, relabel, delete, label counts. */
+/**
+ * Contract of the labelled-example routes of a model (admin): ingest, list, get, relabel, delete, thumbnail, label
+ * counts, rename and delete a label. Paths are relative to `/v1` or `/v1/models/{name}`.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADMIN_SECURITY, errorResponses, imageBody, integerQuery, jsonOk, pathParam } from './common.ts';
 
@@ -27,7 +30,7 @@ const admin = { tags: ['examples'], security: ADMIN_SECURITY };
 export const addExampleRoute = createRoute({
   ...admin,
   method: 'post',
-  path: '/v1/examples',
+  path: '/examples',
   summary: 'Add a labelled photo (idempotent: the same photo again answers 200 with the stored example)',
   request: {
     query: z.object({ label: LabelText.optional().openapi({ description: 'the label, with a raw image body' }) }),
@@ -43,7 +46,7 @@ export const addExampleRoute = createRoute({
 export const listExamplesRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples',
+  path: '/examples',
   summary: 'List examples by id, or the suspects of the latest run',
   request: {
     query: z.object({
@@ -62,7 +65,7 @@ export const listExamplesRoute = createRoute({
 export const getExampleRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'One example',
   request: { params: IdParams },
   responses: { ...jsonOk(z.object({ example: ExampleSchema }), 'the example'), ...errorResponses(401, 404) },
@@ -71,7 +74,7 @@ export const getExampleRoute = createRoute({
 export const getExampleImageRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/examples/{id}/image',
+  path: '/examples/{id}/image',
   summary: "An example's original photo",
   request: { params: IdParams },
   responses: {
@@ -83,7 +86,7 @@ export const getExampleImageRoute = createRoute({
 export const relabelExampleRoute = createRoute({
   ...admin,
   method: 'patch',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'Relabel an example',
   request: {
     params: IdParams,
@@ -95,7 +98,7 @@ export const relabelExampleRoute = createRoute({
 export const deleteExampleRoute = createRoute({
   ...admin,
   method: 'delete',
-  path: '/v1/examples/{id}',
+  path: '/examples/{id}',
   summary: 'Delete an example (its row, then its photo)',
   request: { params: IdParams },
   responses: { ...jsonOk(z.object({ deleted: z.string() }), 'deleted'), ...errorResponses(401, 404) },
@@ -104,10 +107,45 @@ export const deleteExampleRoute = createRoute({
 export const labelsRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/labels',
+  path: '/labels',
   summary: 'Labels with their example counts',
   responses: {
     ...jsonOk(z.object({ labels: z.array(z.object({ label: z.string(), count: z.number().int() })), total: z.number().int() }), 'label counts'),
     ...errorResponses(401),
+  },
+});
+
+const LabelParams = z.object({ label: pathParam('label', 'the label, URL-encoded', 'bees') });
+
+export const renameLabelRoute = createRoute({
+  ...admin,
+  method: 'patch',
+  path: '/labels/{label}',
+  summary: 'Rename a label: every example moves to the new one (merged into it if it exists), in one statement',
+  request: { params: LabelParams, body: { required: true, content: { 'application/json': { schema: z.object({ label: LabelText }) } } } },
+  responses: {
+    ...jsonOk(z.object({ from: z.string(), label: z.string(), examples: z.number().int().openapi({ description: 'examples moved' }) }), 'renamed'),
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export const deleteLabelRoute = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/labels/{label}',
+  summary: 'Delete a label: every example with it (rows first, then their photos)',
+  request: { params: LabelParams },
+  responses: { ...jsonOk(z.object({ deleted: z.string(), examples: z.number().int() }), 'deleted'), ...errorResponses(400, 401, 404) },
+});
+
+export const thumbnailRoute = createRoute({
+  ...admin,
+  method: 'get',
+  path: '/examples/{id}/thumbnail',
+  summary: "A PNG of an example's photo, its longer side 160 px (cacheable for ever: the id is the photo's sha256)",
+  request: { params: IdParams },
+  responses: {
+    200: { description: 'the thumbnail', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+    ...errorResponses(401, 404, 413, 415, 422),
   },
 });

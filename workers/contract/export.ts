@@ -19,7 +19,7 @@ const HeadWeightsSchema = z
 export const getHeadWeightsRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/heads/{version}/weights',
+  path: '/heads/{version}/weights',
   summary: "A head's weights: JSON, or the stored binary with Accept: application/octet-stream",
   request: { params: z.object({ version: pathParam('version', 'a head version', 'h-20261128T193427Z-18c3e9a7') }) },
   responses: {

@@ -39,7 +39,7 @@ const ModelSchema = z
 
 export const modelRoute = createRoute({
   method: 'get',
-  path: '/v1/model',
+  path: '/model',
   tags: ['classify'],
   summary: 'The serving head and its backbone',
   responses: { ...jsonOk(ModelSchema, 'the serving model'), ...errorResponses(503) },

@@ -41,7 +41,7 @@ const admin = { tags: ['training'], security: ADMIN_SECURITY };
 export const trainRoute = createRoute({
   ...admin,
   method: 'post',
-  path: '/v1/train',
+  path: '/train',
   summary: 'Run the retraining job now',
   responses: { ...jsonOk(z.object({ run: RunSchema }), 'the finished run (a failed run has status "failed" and the reason)'), ...errorResponses(401, 409) },
 });
@@ -49,7 +49,7 @@ export const trainRoute = createRoute({
 export const listRunsRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/runs',
+  path: '/runs',
   summary: 'Training runs, newest first',
   request: {
     query: z.object({
@@ -63,7 +63,7 @@ export const listRunsRoute = createRoute({
 export const getRunRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/runs/{id}',
+  path: '/runs/{id}',
   summary: 'One training run',
   request: { params: z.object({ id: pathParam('id', 'a run id', 'r-20261128T193427Z-1a2b3c4d') }) },
   responses: { ...jsonOk(z.object({ run: RunSchema }), 'the run'), ...errorResponses(401, 404) },
@@ -72,7 +72,7 @@ export const getRunRoute = createRoute({
 export const listHeadsRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/heads',
+  path: '/heads',
   summary: 'Stored head versions, newest first',
   responses: { ...jsonOk(z.object({ serving: z.string().nullable(), heads: z.array(HeadSummarySchema) }), 'the versions'), ...errorResponses(401) },
 });
@@ -80,7 +80,7 @@ export const listHeadsRoute = createRoute({
 export const getHeadRoute = createRoute({
   ...admin,
   method: 'get',
-  path: '/v1/heads/{version}',
+  path: '/heads/{version}',
   summary: "One head's whole manifest, with per-label metrics and the confusion matrix",
   request: { params: VersionParams },
   responses: { ...jsonOk(z.object({ head: HeadManifestSchema, serving: z.boolean() }), 'the manifest'), ...errorResponses(401, 404) },
@@ -89,7 +89,7 @@ export const getHeadRoute = createRoute({
 export const promoteHeadRoute = createRoute({
   ...admin,
   method: 'post',
-  path: '/v1/heads/{version}/promote',
+  path: '/heads/{version}/promote',
   summary: 'Serve this version (rollback or roll-forward)',
   request: { params: VersionParams },
   responses: { ...jsonOk(z.object({ serving: PointerSchema }), 'the new pointer'), ...errorResponses(401, 404) },
@@ -98,8 +98,36 @@ export const promoteHeadRoute = createRoute({
 export const deleteHeadRoute = createRoute({
   ...admin,
   method: 'delete',
-  path: '/v1/heads/{version}',
+  path: '/heads/{version}',
   summary: 'Prune a stored version (never the serving one)',
   request: { params: VersionParams },
   responses: { ...jsonOk(z.object({ deleted: z.string() }), 'deleted'), ...errorResponses(401, 404, 409) },
+});
+
+export const rollbackRoute = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/heads/rollback',
+  summary: 'Serve the head trained before the serving one (undo the last publish)',
+  responses: { ...jsonOk(z.object({ serving: PointerSchema, previous: z.string() }), 'the new pointer and the version it replaced'), ...errorResponses(401, 409) },
+});
+
+const MistakeSchema = z
+  .object({
+    id: z.string().openapi({ description: 'the example' }),
+    run: z.string().openapi({ description: 'the run that published the head' }),
+    label: z.string().openapi({ description: "the example's label when the run judged it" }),
+    predicted: z.string().openapi({ description: "the head's top label" }),
+    confidence: z.number().openapi({ description: "the head's probability of that label" }),
+    currentLabel: z.string().nullable().openapi({ description: "the example's label now; null once it is deleted" }),
+  })
+  .openapi('HoldoutMistake');
+
+export const headMistakesRoute = createRoute({
+  ...admin,
+  method: 'get',
+  path: '/heads/{version}/mistakes',
+  summary: 'The holdout photos this head gets wrong, most confident first (at most 100, recorded by its training run)',
+  request: { params: VersionParams },
+  responses: { ...jsonOk(z.object({ version: z.string(), mistakes: z.array(MistakeSchema) }), 'the mistakes (none for pushed heads)'), ...errorResponses(401, 404) },
 });

@@ -1,11 +1,12 @@
 /** The `/admin` page's browser script (served at /assets/admin.js). The token lives in sessionStorage only. */
-export const ADMIN_JS = String.raw`
+import { ADMIN_CHARTS_JS } from './admin-charts.ts';
+
+const ADMIN_MAIN_JS = String.raw`
 const $ = (id) => document.getElementById(id);
-const pct = (x) => (x * 100).toFixed(1) + '%';
-const SVG = 'http://www.w3.org/2000/svg';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const JSON_HEADERS = { 'content-type': 'application/json' };
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
-function svg(tag, attrs) { const e = document.createElementNS(SVG, tag); for (const k in attrs) e.setAttribute(k, attrs[k]); return e; }
-function button(text, onClick) { const b = el('button', text); b.type = 'button'; b.addEventListener('click', onClick); return b; }
+function button(text, onClick, label) { const b = el('button', text); b.type = 'button'; if (label) b.setAttribute('aria-label', label); b.addEventListener('click', onClick); return b; }
 function say(text, error) { $('message').textContent = text; $('message').className = error ? 'error' : 'muted'; }
 
 async function api(path, init) {
@@ -13,177 +14,210 @@ async function api(path, init) {
   const headers = Object.assign({ authorization: 'Bearer ' + sessionStorage.getItem('edgehead-token') }, init.headers || {});
   const response = await fetch(path, Object.assign({}, init, { headers }));
   const body = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.blob();
-  if (!response.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + response.status);
+  if (!response.ok) { const error = new Error(body && body.error ? body.error.message : 'HTTP ' + response.status); error.code = body && body.error ? body.error.code : null; throw error; }
   return body;
 }
+/** Runs an admin action, says what failed in plain words, and redraws the page either way. */
+async function act(action, done) {
+  try { await action(); if (done) say(done); } catch (e) { say(e.message, true); }
+  await refresh();
+}
+const exampleUrl = (id) => '/v1/examples/' + id;
+const relabel = (id, label) => api(exampleUrl(id), { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify({ label }) });
+const removeExample = (id) => api(exampleUrl(id), { method: 'DELETE' });
 
-async function thumb(example) {
-  const fig = el('figure'); const img = el('img'); img.alt = example.label + ' example';
-  api('/v1/examples/' + example.id + '/image').then((blob) => { img.src = URL.createObjectURL(blob); }, () => {});
-  fig.append(img);
+/** A thumbnail (a small PNG the worker makes from the original) with a caption and buttons under it. */
+function thumb(id, alt, lines, buttons, gone) {
+  const fig = el('figure'); const img = el('img'); img.alt = alt; img.width = 96; img.height = 96;
+  if (gone) img.alt = alt + ' (deleted)';
+  else api(exampleUrl(id) + '/thumbnail').then((blob) => { img.src = URL.createObjectURL(blob); }, () => { img.alt = alt + ' (could not be shown)'; });
+  // Once drawn, the blob is no longer needed (every refresh makes new ones).
+  img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
   const cap = el('figcaption');
-  cap.append(button('Relabel', () => relabelOne(example)), button('Remove', async () => { await api('/v1/examples/' + example.id, { method: 'DELETE' }); await refresh(); }));
-  fig.append(cap);
+  for (const line of lines) cap.append(el('span', line));
+  cap.append(...buttons);
+  fig.append(img, cap);
   return fig;
 }
 
-async function relabelOne(example) {
-  const to = window.prompt('New label for this photo', example.label);
-  if (!to || to === example.label) return;
-  await api('/v1/examples/' + example.id, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: to }) });
-  await refresh();
-}
-
-async function allExamples(label) {
-  const out = []; let cursor = null;
-  do {
-    const page = await api('/v1/examples?limit=200&label=' + encodeURIComponent(label) + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
-    out.push(...page.examples); cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
-
-async function renameLabel(label) {
-  const to = window.prompt('Rename label "' + label + '" to', label);
-  if (!to || to === label) return;
-  for (const e of await allExamples(label)) await api('/v1/examples/' + e.id, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: to }) });
-  await refresh();
-}
-
-async function deleteLabel(label) {
-  if (!window.confirm('Delete every photo labelled "' + label + '"?')) return;
-  for (const e of await allExamples(label)) await api('/v1/examples/' + e.id, { method: 'DELETE' });
-  await refresh();
+function exampleThumb(e) {
+  return thumb(e.id, e.label + ' photo', [], [
+    button('Relabel', () => { const to = window.prompt('New label for this photo', e.label); if (to && to !== e.label) act(() => relabel(e.id, to.trim())); }, 'Relabel this ' + e.label + ' photo'),
+    button('Remove', () => act(() => removeExample(e.id)), 'Remove this ' + e.label + ' photo'),
+  ]);
 }
 
 async function renderLabels() {
   const { labels } = await api('/v1/labels');
   const box = $('labels'); box.replaceChildren();
-  if (labels.length === 0) box.append(el('p', 'No labels yet: type a label, choose photos and press "Add photos".', 'muted'));
-  for (const { label, count } of labels) {
+  $('known-labels').replaceChildren(...labels.map((l) => { const o = el('option'); o.value = l.label; return o; }));
+  if (labels.length === 0) box.append(el('p', 'No labels yet: type a label, choose or drop photos and press "Add photos".', 'muted'));
+  const pages = await Promise.all(labels.map((l) => api('/v1/examples?limit=8&label=' + encodeURIComponent(l.label))));
+  labels.forEach(({ label, count }, i) => {
     const card = el('div', null, 'card');
+    const path = '/v1/labels/' + encodeURIComponent(label);
     card.append(el('h3', label + ' (' + count + ')'));
-    card.append(button('Rename', () => renameLabel(label)), button('Delete', () => deleteLabel(label)));
+    card.append(el('div', null, 'row'));
+    card.lastChild.append(
+      button('Rename', () => { const to = window.prompt('Rename label "' + label + '" (all ' + count + ' photos) to', label); if (to && to.trim() !== label) act(() => api(path, { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify({ label: to.trim() }) }), 'Renamed ' + label + ' to ' + to.trim() + '.'); }, 'Rename label ' + label),
+      button('Delete', () => { if (window.confirm('Delete the label "' + label + '" and all ' + count + ' of its photos? This cannot be undone.')) act(() => api(path, { method: 'DELETE' }), 'Deleted ' + label + '.'); }, 'Delete label ' + label),
+    );
     const thumbs = el('div', null, 'thumbs');
-    const page = await api('/v1/examples?limit=8&label=' + encodeURIComponent(label));
-    for (const e of page.examples) thumbs.append(await thumb(e));
+    thumbs.append(...pages[i].examples.map(exampleThumb));
+    if (count > pages[i].examples.length) thumbs.append(button('Show all ' + count, () => showAll(label, thumbs).catch((e) => say(e.message, true)), 'Show all ' + count + ' ' + label + ' photos'));
     card.append(thumbs); box.append(card);
-  }
+  });
+}
+
+/** Every photo of a label, page by page, into its card. */
+async function showAll(label, thumbs) {
+  const all = []; let cursor = null;
+  do {
+    const page = await api('/v1/examples?limit=200&label=' + encodeURIComponent(label) + (cursor ? '&cursor=' + cursor : ''));
+    all.push(...page.examples); cursor = page.cursor;
+  } while (cursor);
+  thumbs.replaceChildren(...all.map(exampleThumb));
 }
 
 async function renderSuspects() {
   const box = $('suspects'); box.replaceChildren();
-  let page;
-  try { page = await api('/v1/examples?suspect=true&limit=50'); } catch { return; }
-  const suspects = page.examples.filter((e) => e.suspect);
+  const suspects = (await api('/v1/examples?suspect=true&limit=50')).examples;
   if (suspects.length === 0) return;
   box.append(el('h3', 'Photos that may be mislabelled'));
   const thumbs = el('div', null, 'thumbs');
-  for (const e of suspects) {
-    const fig = await thumb(e);
-    fig.append(el('div', 'looks like ' + e.suspect.label + ' (' + pct(e.suspect.score) + ')'));
-    fig.append(button('Fix', async () => { await api('/v1/examples/' + e.id, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: e.suspect.label }) }); await refresh(); }));
-    thumbs.append(fig);
-  }
+  thumbs.append(...suspects.map((e) => thumb(e.id, e.label + ' photo that looks like ' + e.suspect.label, ['labelled ' + e.label, 'looks like ' + e.suspect.label + ' (' + pct(e.suspect.score) + ')'], [
+    button('Fix', () => act(() => relabel(e.id, e.suspect.label)), 'Fix: relabel as ' + e.suspect.label),
+    button('Remove', () => act(() => removeExample(e.id)), 'Remove this suspect photo'),
+  ])));
   box.append(thumbs);
 }
 
 async function upload(label, files) {
+  if (!label) { say('Type the label first, then add the photos.', true); return; }
+  if (files.length === 0) { say('Choose or drop some photos first.', true); return; }
   const progress = $('upload-progress'); progress.max = files.length; progress.value = 0;
+  const errors = $('upload-errors'); errors.replaceChildren();
   let failed = 0;
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    $('upload-count').textContent = 'Adding ' + (i + 1) + ' of ' + files.length + '...';
     try { await api('/v1/examples?label=' + encodeURIComponent(label), { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file }); }
-    catch (e) { failed++; say(file.name + ': ' + e.message, true); }
-    progress.value++;
+    catch (e) { failed++; errors.append(el('li', file.name + ': ' + e.message)); }
+    progress.value = i + 1;
   }
+  $('upload-count').textContent = '';
   say('Added ' + (files.length - failed) + ' of ' + files.length + ' photos to ' + label + '.', failed > 0);
   await refresh();
 }
 
 function table(id, head, rows) {
   const t = $(id); t.replaceChildren();
-  const tr = el('tr'); for (const h of head) tr.append(el('th', h)); t.append(tr);
+  const tr = el('tr'); for (const h of head) { const th = el('th', h); th.scope = 'col'; tr.append(th); } t.append(tr);
   for (const row of rows) { const r = el('tr'); for (const c of row) { const td = el('td'); td.append(c); r.append(td); } t.append(r); }
 }
 
 async function renderRuns() {
   const { runs } = await api('/v1/runs?limit=10');
-  table('runs', ['started', 'trigger', 'decision', 'reason', 'published'], runs.map((r) => [r.startedAt, r.trigger, r.status, r.reason || '', r.publishedVersion || '']));
+  table('runs', ['started', 'trigger', 'decision', 'reason', 'published'], runs.map((r) => [r.startedAt.replace('T', ' ').slice(0, 19), r.trigger, r.status, r.reason || '', r.publishedVersion || '']));
+  if (runs[0] && runs[0].status === 'running' && !training) watchRun(runs[0].id);
 }
 
-function accuracyChart(heads) {
-  const box = $('accuracy-chart'); box.replaceChildren();
-  const points = heads.filter((h) => h.metrics).reverse();
-  if (points.length === 0) return;
-  const w = 600, h = 160, pad = 30;
-  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, role: 'img', 'aria-label': 'Accuracy across head versions', class: 'chart' });
-  s.append(svg('line', { x1: pad, y1: h - pad, x2: w - 5, y2: h - pad, stroke: '#888' }));
-  const x = (i) => pad + (points.length === 1 ? (w - pad) / 2 : i * (w - pad - 10) / (points.length - 1));
-  const y = (a) => h - pad - a * (h - 2 * pad);
-  s.append(svg('polyline', { points: points.map((p, i) => x(i) + ',' + y(p.metrics.accuracy)).join(' '), fill: 'none', stroke: '#1d6fb8', 'stroke-width': 2 }));
-  points.forEach((p, i) => { const c = svg('circle', { cx: x(i), cy: y(p.metrics.accuracy), r: 4, fill: p.serving ? '#e76f51' : '#1d6fb8' }); const t = svg('title', {}); t.textContent = p.version + ': ' + pct(p.metrics.accuracy); c.append(t); s.append(c); });
-  for (const a of [0, 1]) { const t = svg('text', { x: pad - 4, y: y(a) + 4, 'font-size': 10, 'text-anchor': 'end' }); t.textContent = a * 100 + '%'; s.append(t); }
-  const label = svg('text', { x: 2, y: 14, 'font-size': 12 }); label.textContent = 'holdout accuracy per version (orange: serving)'; s.append(label);
-  box.append(s);
+function runSummary(run) {
+  return 'Run ' + run.status + (run.reason ? ': ' + run.reason : '') + (run.publishedVersion ? ' (new version ' + run.publishedVersion + ')' : '');
 }
 
-function confusionChart(labels, matrix) {
-  const cell = 48, left = 110, top = 40, n = labels.length;
-  const s = svg('svg', { viewBox: '0 0 ' + (left + n * cell + 10) + ' ' + (top + n * cell + 10), role: 'img', 'aria-label': 'Confusion matrix: rows true label, columns predicted label', class: 'matrix' });
-  const max = Math.max(1, ...matrix.flat());
-  labels.forEach((l, i) => {
-    const r = svg('text', { x: left - 6, y: top + i * cell + cell / 2 + 4, 'text-anchor': 'end', 'font-size': 12 }); r.textContent = l; s.append(r);
-    const c = svg('text', { x: left + i * cell + cell / 2, y: top - 8, 'text-anchor': 'middle', 'font-size': 12 }); c.textContent = l; s.append(c);
-  });
-  matrix.forEach((row, i) => row.forEach((v, j) => {
-    const shade = Math.round(255 - 200 * v / max);
-    s.append(svg('rect', { x: left + j * cell, y: top + i * cell, width: cell - 2, height: cell - 2, fill: 'rgb(' + shade + ',' + shade + ',255)' }));
-    const t = svg('text', { x: left + j * cell + cell / 2, y: top + i * cell + cell / 2 + 4, 'text-anchor': 'middle', 'font-size': 13, fill: v / max > 0.6 ? '#fff' : '#000' });
-    t.textContent = String(v); s.append(t);
+/** Live status of a run: polls it until it ends, then shows its decision and reason. */
+let training = false;
+async function watchRun(id) {
+  training = true; $('train').disabled = true;
+  const started = Date.now();
+  $('train-status').textContent = 'Run ' + id + ' is training...';
+  for (;;) {
+    const { run } = await api('/v1/runs/' + id).catch(() => ({ run: null }));
+    if (run && run.status !== 'running') { $('train-elapsed').textContent = ''; $('train-status').textContent = runSummary(run); break; }
+    $('train-elapsed').textContent = Math.round((Date.now() - started) / 1000) + ' s';
+    await sleep(1000);
+  }
+  training = false; $('train').disabled = false;
+  await refresh();
+}
+
+async function train() {
+  training = true; $('train').disabled = true;
+  $('train-status').textContent = 'Starting a training run...';
+  const started = Date.now();
+  let run = null;
+  const posted = api('/v1/train', { method: 'POST' }).then((body) => { run = body.run; }, (e) => { run = { status: 'failed', reason: e.message, code: e.code }; });
+  // The request answers when the run ends; meanwhile the run log says how far it is.
+  while (!run) {
+    await Promise.race([posted, sleep(1000)]);
+    if (run) break;
+    const latest = (await api('/v1/runs?limit=1').catch(() => ({ runs: [] }))).runs[0];
+    if (latest && latest.status === 'running') $('train-status').textContent = 'Run ' + latest.id + ' is training...';
+    $('train-elapsed').textContent = Math.round((Date.now() - started) / 1000) + ' s';
+  }
+  $('train-elapsed').textContent = '';
+  training = false; $('train').disabled = false;
+  if (run.code === 'training_in_progress') {
+    // Another run (the cron's, or another tab's) holds the lease: follow that one instead.
+    const going = (await api('/v1/runs?limit=10')).runs.find((r) => r.status === 'running');
+    if (going) return watchRun(going.id);
+  }
+  $('train-status').textContent = run.id ? runSummary(run) : 'Training failed: ' + run.reason;
+  await refresh();
+}
+
+async function showMistakes(version, box) {
+  const { mistakes } = await api('/v1/heads/' + version + '/mistakes');
+  box.append(el('h4', 'Holdout photos it gets wrong (' + mistakes.length + ')'));
+  if (mistakes.length === 0) { box.append(el('p', 'None recorded: every holdout photo right, or a head not trained by the service.', 'muted')); return; }
+  const thumbs = el('div', null, 'thumbs mistakes');
+  thumbs.append(...mistakes.map((m) => {
+    const now = m.currentLabel === null ? 'photo deleted since' : m.currentLabel !== m.label ? 'now labelled ' + m.currentLabel : null;
+    const lines = ['true: ' + m.label, 'predicted: ' + m.predicted + ' (' + pct(m.confidence) + ')'].concat(now ? [now] : []);
+    const actions = m.currentLabel === null || m.currentLabel === m.predicted ? [] : [button('Relabel as ' + m.predicted, () => act(() => relabel(m.id, m.predicted)))];
+    return thumb(m.id, m.label + ' photo predicted as ' + m.predicted, lines, actions, m.currentLabel === null);
   }));
-  return s;
+  box.append(thumbs);
 }
 
-function perClassChart(perClass) {
-  const rowH = 22, left = 110, w = 420;
-  const s = svg('svg', { viewBox: '0 0 ' + w + ' ' + (perClass.length * rowH * 2 + 10), role: 'img', 'aria-label': 'Precision and recall per label', class: 'chart' });
-  perClass.forEach((m, i) => {
-    [['precision', m.precision, '#1d6fb8'], ['recall', m.recall, '#2a9d8f']].forEach(([name, v, color], k) => {
-      const yy = i * rowH * 2 + k * rowH + 4;
-      const t = svg('text', { x: left - 6, y: yy + 13, 'text-anchor': 'end', 'font-size': 12 }); t.textContent = m.label + ' ' + name; s.append(t);
-      s.append(svg('rect', { x: left, y: yy, width: Math.max(1, v * (w - left - 60)), height: rowH - 6, fill: color }));
-      const val = svg('text', { x: left + v * (w - left - 60) + 4, y: yy + 13, 'font-size': 12 }); val.textContent = pct(v); s.append(val);
-    });
-  });
-  return s;
-}
-
+let shownHead = null;
 async function showHead(version) {
-  const { head } = await api('/v1/heads/' + version);
-  const box = $('head-detail'); box.replaceChildren(el('h3', 'Head ' + version));
+  shownHead = version;
+  const { head, serving } = await api('/v1/heads/' + version);
+  const box = $('head-detail'); box.replaceChildren(el('h3', 'Head ' + version + (serving ? ' (serving)' : '')));
   const m = head.metrics;
-  if (!m) { box.append(el('p', 'This head has no stored metrics.', 'muted')); return; }
-  box.append(el('p', 'Accuracy ' + pct(m.accuracy) + ' on ' + m.n + ' holdout photos.'));
-  if (m.perClass) box.append(perClassChart(m.perClass));
-  if (m.confusion) { const fig = el('figure'); fig.append(confusionChart(head.labels, m.confusion), el('figcaption', 'Confusion matrix (rows: true label, columns: predicted).')); box.append(fig); }
+  if (!m) box.append(el('p', 'This head has no stored metrics.', 'muted'));
+  else {
+    box.append(el('p', 'Accuracy ' + pct(m.accuracy) + ', balanced accuracy ' + pct(m.balancedAccuracy) + ', macro F1 ' + m.macroF1.toFixed(2) + ' on ' + m.n + ' holdout photos.'));
+    if (m.perClass) { const fig = el('figure'); fig.append(perClassChart(m.perClass), el('figcaption', 'Precision and recall per label.')); box.append(fig); }
+    if (m.confusion) { const fig = el('figure'); fig.append(confusionChart(head.labels, m.confusion), el('figcaption', 'Confusion matrix (rows: true label, columns: predicted).')); box.append(fig); }
+  }
+  await showMistakes(version, box);
 }
 
 async function renderHeads() {
-  const { heads } = await api('/v1/heads');
-  accuracyChart(heads);
+  const { heads, serving } = await api('/v1/heads');
+  const chart = accuracyChart(heads);
+  $('accuracy-chart').replaceChildren(...(chart ? [chart] : []));
   table('heads', ['version', 'trained', 'accuracy', 'labels', ''], heads.map((h) => {
-    const actions = el('span');
-    actions.append(button('Details', () => showHead(h.version)));
-    if (h.serving) actions.append(el('strong', ' serving'));
-    else actions.append(button('Serve this one', async () => { await api('/v1/heads/' + h.version + '/promote', { method: 'POST' }); say('Now serving ' + h.version + '.'); await renderHeads(); }));
-    return [h.version, h.trainedAt, h.metrics ? pct(h.metrics.accuracy) : '', h.labels.join(', '), actions];
+    const actions = el('span', null, 'row');
+    actions.append(button('Details', () => showHead(h.version).catch((e) => say(e.message, true)), 'Details of ' + h.version));
+    if (h.serving) actions.append(el('strong', 'serving'));
+    else {
+      const text = serving && h.version < serving ? 'Roll back to this one' : 'Serve this one';
+      actions.append(button(text, () => act(() => api('/v1/heads/' + h.version + '/promote', { method: 'POST' }), 'Now serving ' + h.version + '.')));
+    }
+    return [h.version, h.trainedAt.replace('T', ' ').slice(0, 19), h.metrics ? pct(h.metrics.accuracy) : '', h.labels.join(', '), actions];
   }));
-  if (heads.length > 0) await showHead((heads.find((h) => h.serving) || heads[0]).version);
+  if (heads.length === 0) { $('head-detail').replaceChildren(el('p', 'No head yet: add photos for at least two labels and press Train.', 'muted')); return; }
+  const keep = heads.find((h) => h.version === shownHead);
+  await showHead(keep ? keep.version : (heads.find((h) => h.serving) || heads[0]).version);
 }
 
 async function refresh() {
-  try { await Promise.all([renderLabels(), renderSuspects(), renderRuns(), renderHeads()]); }
-  catch (e) { say(e.message, true); }
+  const results = await Promise.allSettled([renderLabels(), renderSuspects(), renderRuns(), renderHeads()]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) say(failed.reason.message, true);
 }
 
 async function open() {
@@ -194,14 +228,13 @@ async function open() {
 }
 
 $('token-form').addEventListener('submit', (e) => { e.preventDefault(); sessionStorage.setItem('edgehead-token', $('token').value); open(); });
-$('upload-form').addEventListener('submit', (e) => { e.preventDefault(); upload($('upload-label').value.trim(), [...$('upload-files').files]); });
-$('upload-form').addEventListener('dragover', (e) => { e.preventDefault(); });
-$('upload-form').addEventListener('drop', (e) => { e.preventDefault(); if ($('upload-label').value.trim()) upload($('upload-label').value.trim(), [...e.dataTransfer.files]); else say('Type the label first, then drop the photos.', true); });
-$('train').addEventListener('click', async () => {
-  const b = $('train'); b.disabled = true; $('train-status').textContent = 'Training...';
-  try { const { run } = await api('/v1/train', { method: 'POST' }); $('train-status').textContent = 'Run ' + run.status + (run.reason ? ': ' + run.reason : '') + (run.publishedVersion ? ' (new version ' + run.publishedVersion + ')' : ''); }
-  catch (e) { $('train-status').textContent = e.message; }
-  b.disabled = false; await refresh();
-});
+$('upload-form').addEventListener('submit', (e) => { e.preventDefault(); upload($('upload-label').value.trim(), [...$('upload-files').files]).then(() => { $('upload-files').value = ''; }); });
+const drop = $('upload-form');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); upload($('upload-label').value.trim(), [...e.dataTransfer.files]); });
+$('train').addEventListener('click', train);
 if (sessionStorage.getItem('edgehead-token')) open();
 `;
+
+export const ADMIN_JS = ADMIN_CHARTS_JS + ADMIN_MAIN_JS;

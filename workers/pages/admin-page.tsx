@@ -15,21 +15,35 @@ export function AdminPage() {
       <div id="admin" hidden>
         <section aria-labelledby="labels-h">
           <h2 id="labels-h">Labels</h2>
-          <form id="upload-form" class="row drop">
-            <label for="upload-label">Label</label>
-            <input id="upload-label" required maxlength={64} />
-            <label for="upload-files">Photos</label>
-            <input id="upload-files" type="file" multiple accept="image/jpeg,image/png,image/webp" />
-            <button type="submit">Add photos</button>
-            <progress id="upload-progress" max="1" value="0" aria-label="Upload progress"></progress>
+          <form id="upload-form" class="drop">
+            <p class="muted">Type a new label to create it (or pick one), then choose photos or drop many here at once.</p>
+            <div class="row">
+              <label for="upload-label">Label</label>
+              <input id="upload-label" required maxlength={64} list="known-labels" autocomplete="off" />
+              <datalist id="known-labels"></datalist>
+            </div>
+            <div class="row">
+              <label for="upload-files">Photos</label>
+              <input id="upload-files" type="file" multiple accept="image/jpeg,image/png,image/webp" />
+              <button type="submit">Add photos</button>
+            </div>
+            <div class="row">
+              <progress id="upload-progress" max="1" value="0" aria-label="Upload progress"></progress>
+              <span id="upload-count" class="muted"></span>
+            </div>
+            <ul id="upload-errors" class="error"></ul>
           </form>
           <div id="labels" class="labels"></div>
           <div id="suspects"></div>
         </section>
         <section aria-labelledby="train-h">
           <h2 id="train-h">Training</h2>
-          <button id="train" type="button">Train</button>
-          <p id="train-status" role="status" class="muted"></p>
+          <div class="row">
+            <button id="train" type="button">Train</button>
+            <span id="train-elapsed" class="muted"></span>
+          </div>
+          <p id="train-status" role="status" class="muted status-line"></p>
+          <h3>Recent runs</h3>
           <div class="scroll"><table id="runs"></table></div>
         </section>
         <section aria-labelledby="heads-h">

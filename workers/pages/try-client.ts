@@ -26,7 +26,8 @@ function show(answer) {
     const why = REASONS[answer.reason] || answer.reason;
     status.textContent = 'Unknown (' + why + ')' + (answer.candidate ? ': closest is ' + answer.candidate + ' at ' + pct(answer.score) : '');
   } else status.textContent = answer.label + ' (' + pct(answer.score) + ')';
-  $('meta').textContent = 'Answered in ' + answer.timing_ms.total + ' ms by head ' + answer.model.head + ' on backbone ' + answer.model.backbone + '.';
+  const model = answer.model.name ? 'model ' + answer.model.name + ', ' : '';
+  $('meta').textContent = 'Answered in ' + answer.timing_ms.total + ' ms by ' + model + 'head ' + answer.model.head + ' on backbone ' + answer.model.backbone + '.';
 }
 
 async function classify(file) {

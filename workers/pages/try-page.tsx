@@ -11,7 +11,10 @@ export function TryPage() {
         <input id="file" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" />
       </div>
       <section id="result" class="result" aria-live="polite" aria-busy="false">
-        <img id="preview" alt="The photo you chose" hidden />
+        {/* The box keeps its size before and after a photo is chosen, so nothing below it moves. */}
+        <div class="preview-box">
+          <img id="preview" alt="The photo you chose" hidden />
+        </div>
         <p id="status" class="muted">No photo yet.</p>
         <ol id="bars" class="bars"></ol>
         <p id="meta" class="muted"></p>

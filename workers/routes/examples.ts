@@ -1,4 +1,5 @@
-/** Labelled examples (admin): ingest, list, get, relabel, delete, and label counts. */
+/** Labelled examples of a model (admin): ingest, list, get, relabel, delete, and label counts. Paths are relative to
+ * `/v1` (the default model) or `/v1/models/:name` (workers/routes/model-scoped.ts). */
 import { $, OpenAPIHono } from '@hono/zod-openapi';
 import { embedImageViews } from '../../shared/embed-image.ts';
 import { NotFoundError } from '../../shared/errors.ts';
@@ -24,13 +25,14 @@ import { readUpload } from '../request-body.ts';
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const ID_PATTERN = /^[0-9a-f]{64}$/;
 
-function exampleId(raw: string): string {
+/** @throws NotFoundError (example_not_found) unless `raw` has the shape of an example id */
+export function exampleId(raw: string): string {
   if (!ID_PATTERN.test(raw)) throw new NotFoundError(`no example ${JSON.stringify(raw)}: ids are 64 lowercase hex characters (the photo's sha256)`, 'example_not_found');
   return raw;
 }
 
 export const exampleRoutes = $(
-  new OpenAPIHono<AppEnv>().use('/v1/examples', requireAdmin).use('/v1/examples/*', requireAdmin).use('/v1/labels', requireAdmin),
+  new OpenAPIHono<AppEnv>().use('/examples', requireAdmin).use('/examples/*', requireAdmin).use('/labels', requireAdmin),
 )
   .openapi(addExampleRoute, async (c) => {
     const { config, models, runtime } = c.var;
@@ -38,11 +40,11 @@ export const exampleRoutes = $(
     const label = validateLabel(fields.get('label'));
     const info = probeImage(bytes);
     checkPixelLimit(info, config.maxImagePixels);
-    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
+    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model);
     const id = await sha256Hex(bytes);
     const existing = await store.get(id);
     if (existing) return c.json({ example: existing, created: false }, 200);
-    const backbone = await models.trainingBackbone();
+    const backbone = await models.trainingBackbone(c.var.model);
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
     const views = embedImageViews(bytes, backbone.model, { ...config, runtime: runtime.image });
     const { example, created } = await store.add(
@@ -62,16 +64,16 @@ export const exampleRoutes = $(
     };
     // ?suspect=true: only the examples the latest training run flagged, most suspect first.
     const result = query.suspect === 'true'
-      ? await new D1SuspectStore(c.env.DB).list(options)
-      : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).list(options);
+      ? await new D1SuspectStore(c.env.DB, c.var.model).list(options)
+      : await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).list(options);
     return c.json(result, 200);
   })
   .openapi(getExampleRoute, async (c) => {
-    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).require(exampleId(c.req.valid('param').id));
+    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).require(exampleId(c.req.valid('param').id));
     return c.json({ example }, 200);
   })
   .openapi(getExampleImageRoute, async (c) => {
-    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES);
+    const store = new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model);
     const example = await store.require(exampleId(c.req.valid('param').id));
     const object = await store.openOriginal(example.id);
     if (!object) throw new NotFoundError(`the photo of example ${example.id} is missing from the bucket`, 'example_not_found');
@@ -80,15 +82,15 @@ export const exampleRoutes = $(
   .openapi(relabelExampleRoute, async (c) => {
     const id = exampleId(c.req.valid('param').id);
     const label = validateLabel(c.req.valid('json').label);
-    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).relabel(id, label, new Date());
+    const example = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).relabel(id, label, new Date());
     return c.json({ example }, 200);
   })
   .openapi(deleteExampleRoute, async (c) => {
     const id = exampleId(c.req.valid('param').id);
-    await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).delete(id);
+    await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).delete(id);
     return c.json({ deleted: id }, 200);
   })
   .openapi(labelsRoute, async (c) => {
-    const labels = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES).labelCounts();
+    const labels = await new D1ExampleStore(c.env.DB, c.env.EXAMPLES, c.var.model).labelCounts();
     return c.json({ labels, total: labels.reduce((sum, l) => sum + l.count, 0) }, 200);
   });

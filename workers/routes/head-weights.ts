@@ -31,31 +31,32 @@ function binary(bytes: Uint8Array, sha256: string, filename: string): Response {
   });
 }
 
-export const headWeightRoutes = new OpenAPIHono<AppEnv>()
-  .openapi({ ...getHeadWeightsRoute, middleware: [requireAdmin] as const }, async (c) => {
-    const { version } = c.req.valid('param');
-    if (!VERSION_PATTERN.test(version) || !(await getHeadManifest(c.env.MODELS, version))) {
-      throw new NotFoundError(`head version ${JSON.stringify(version)} does not exist`, 'head_not_found');
-    }
-    const { manifest, head } = await loadHead(c.env.MODELS, version);
-    if (wantsBinary(c.req.header('accept'))) return binary(encodeHead(head), manifest.weightsSha256, `${version}.ehhd`);
-    const backbone = await getBackboneManifest(c.env.MODELS, manifest.backboneId);
-    return c.json(
-      {
+/** Per model (workers/routes/model-scoped.ts): `/heads/:version/weights` under `/v1` or `/v1/models/:name`. */
+export const headWeightRoutes = new OpenAPIHono<AppEnv>().openapi({ ...getHeadWeightsRoute, middleware: [requireAdmin] as const }, async (c) => {
+  const { version } = c.req.valid('param');
+  if (!VERSION_PATTERN.test(version) || !(await getHeadManifest(c.env.MODELS, version, c.var.model))) {
+    throw new NotFoundError(`head version ${JSON.stringify(version)} does not exist`, 'head_not_found');
+  }
+  const { manifest, head } = await loadHead(c.env.MODELS, version, c.var.model);
+  if (wantsBinary(c.req.header('accept'))) return binary(encodeHead(head), manifest.weightsSha256, `${version}.ehhd`);
+  const backbone = await getBackboneManifest(c.env.MODELS, manifest.backboneId);
+  return c.json(
+    {
       version,
       weightsSha256: manifest.weightsSha256,
       backbone: backbone ? { id: backbone.id, name: backbone.name, sourceSha256: backbone.sourceSha256, spec: backbone.spec } : { id: manifest.backboneId },
       calibration: manifest.calibration ?? null,
       backgroundLabel: manifest.backgroundLabel ?? null,
       head: headToJson(head),
-      },
-      200,
-    );
-  })
-  .openapi({ ...getBackboneFileRoute, middleware: [requireAdmin] as const }, async (c) => {
-    const { id } = c.req.valid('param');
-    const manifest = BACKBONE_ID_PATTERN.test(id) ? await getBackboneManifest(c.env.MODELS, id) : null;
-    if (!manifest) throw new NotFoundError(`backbone ${JSON.stringify(id)} is not stored`, 'backbone_not_found');
-    const { bytes } = await loadBackboneBytes(c.env.MODELS, id);
-    return binary(bytes, manifest.sourceSha256, `${manifest.name.replace(/[^\w.-]/g, '_')}.tflite`);
-  });
+    },
+    200,
+  );
+});
+
+export const backboneFileRoutes = new OpenAPIHono<AppEnv>().openapi({ ...getBackboneFileRoute, middleware: [requireAdmin] as const }, async (c) => {
+  const { id } = c.req.valid('param');
+  const manifest = BACKBONE_ID_PATTERN.test(id) ? await getBackboneManifest(c.env.MODELS, id) : null;
+  if (!manifest) throw new NotFoundError(`backbone ${JSON.stringify(id)} is not stored`, 'backbone_not_found');
+  const { bytes } = await loadBackboneBytes(c.env.MODELS, id);
+  return binary(bytes, manifest.sourceSha256, `${manifest.name.replace(/[^\w.-]/g, '_')}.tflite`);
+});

@@ -3,7 +3,7 @@ import type { AppEnv } from '../app-env.ts';
 import { modelRoute } from '../contract/model.ts';
 
 export const modelRoutes = new OpenAPIHono<AppEnv>().openapi(modelRoute, async (c) => {
-  const { headManifest, backbone } = await c.var.models.serving();
+  const { headManifest, backbone } = await c.var.models.serving(c.var.model);
   const { manifest } = backbone;
   const warning = headManifest.transfer?.warning;
   return c.json({
