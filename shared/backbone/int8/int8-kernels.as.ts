@@ -43,16 +43,16 @@ export function gemm(a: usize, aStride: i32, rows: i32, k2: i32, w: usize, bias:
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
         wp += 32;
-        const x0 = i32x4.splat(load<i32>(a0 + p));
+        const x0 = v128.load32_splat(a0 + p);
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
         c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, w1));
-        const x1 = i32x4.splat(load<i32>(a1 + p));
+        const x1 = v128.load32_splat(a1 + p);
         c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, w0));
         c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, w1));
-        const x2 = i32x4.splat(load<i32>(a2 + p));
+        const x2 = v128.load32_splat(a2 + p);
         c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, w0));
         c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, w1));
-        const x3 = i32x4.splat(load<i32>(a3 + p));
+        const x3 = v128.load32_splat(a3 + p);
         c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
         c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
       }
@@ -66,6 +66,62 @@ export function gemm(a: usize, aStride: i32, rows: i32, k2: i32, w: usize, bias:
   }
 }
 
+@inline function tap(acc: v128, x: usize, w: usize): v128 {
+  const xv = v128.load(x);
+  const wv = v128.load(w);
+  return i32x4.add(acc, i32x4.extmul_low_i16x8_s(xv, wv));
+}
+
+@inline function tapHigh(acc: v128, x: usize, w: usize): v128 {
+  return i32x4.add(acc, i32x4.extmul_high_i16x8_s(v128.load(x), v128.load(w)));
+}
+
+// One output pixel of a 3x3 window wholly inside the map: `base` is its top-left input pixel.
+function dw3x3(base: usize, row: usize, pix: usize, wt: usize, bias: usize, scale: usize, o: usize, vlo: v128, vhi: v128): void {
+  const r1 = base + row;
+  const r2 = r1 + row;
+  const p2 = pix << 1;
+  for (let cb: usize = 0; cb < pix; cb += 16) {
+    const w = wt + cb;
+    let a = v128.load(bias + (cb << 1));
+    let b = v128.load(bias + (cb << 1), 16);
+    a = tap(a, base + cb, w); b = tapHigh(b, base + cb, w);
+    a = tap(a, base + cb + pix, w + pix); b = tapHigh(b, base + cb + pix, w + pix);
+    a = tap(a, base + cb + p2, w + p2); b = tapHigh(b, base + cb + p2, w + p2);
+    const w1 = w + 3 * pix;
+    a = tap(a, r1 + cb, w1); b = tapHigh(b, r1 + cb, w1);
+    a = tap(a, r1 + cb + pix, w1 + pix); b = tapHigh(b, r1 + cb + pix, w1 + pix);
+    a = tap(a, r1 + cb + p2, w1 + p2); b = tapHigh(b, r1 + cb + p2, w1 + p2);
+    const w2 = w1 + 3 * pix;
+    a = tap(a, r2 + cb, w2); b = tapHigh(b, r2 + cb, w2);
+    a = tap(a, r2 + cb + pix, w2 + pix); b = tapHigh(b, r2 + cb + pix, w2 + pix);
+    a = tap(a, r2 + cb + p2, w2 + p2); b = tapHigh(b, r2 + cb + p2, w2 + p2);
+    store8(o + cb, a, b, scale + (cb << 1), vlo, vhi);
+  }
+}
+
+// One output pixel of any window, taps outside the map skipped (they read the zero point, 0 here).
+function dwEdge(x: usize, h: i32, wd: i32, kh: i32, kw: i32, iy0: i32, ix0: i32, row: usize, pix: usize, wt: usize, bias: usize, scale: usize, o: usize, vlo: v128, vhi: v128): void {
+  const ky0 = max(0, -iy0);
+  const ky1 = min(kh, h - iy0);
+  const kx0 = max(0, -ix0);
+  const kx1 = min(kw, wd - ix0);
+  const base = x + <usize>(iy0 * wd + ix0) * pix;
+  for (let cb: usize = 0; cb < pix; cb += 16) {
+    let acc0 = v128.load(bias + (cb << 1));
+    let acc1 = v128.load(bias + (cb << 1), 16);
+    for (let ky = ky0; ky < ky1; ky++) {
+      const xr = base + <usize>ky * row + cb;
+      const wr = wt + <usize>(ky * kw) * pix + cb;
+      for (let kx = kx0; kx < kx1; kx++) {
+        acc0 = tap(acc0, xr + <usize>kx * pix, wr + <usize>kx * pix);
+        acc1 = tapHigh(acc1, xr + <usize>kx * pix, wr + <usize>kx * pix);
+      }
+    }
+    store8(o + cb, acc0, acc1, scale + (cb << 1), vlo, vhi);
+  }
+}
+
 // Depthwise convolution (depth multiplier 1, no dilation) over an int16 HWC map of `c` channels (c % 8 == 0).
 // wt: int16 [kh * kw][c]; bias int32 [c]; scale f32 [c]; out: int16 [oh][ow][c].
 export function dwconv(
@@ -76,31 +132,15 @@ export function dwconv(
   const vhi = i32x4.splat(hi);
   const pix = <usize>c << 1;
   const row = <usize>wd * pix;
+  const three = kh == 3 && kw == 3;
   let o = out;
   for (let oy: i32 = 0; oy < oh; oy++) {
     const iy0 = oy * sh - padT;
-    const ky0 = max(0, -iy0);
-    const ky1 = min(kh, h - iy0);
+    const rowInside = three && iy0 >= 0 && iy0 + 3 <= h;
     for (let ox: i32 = 0; ox < ow; ox++) {
       const ix0 = ox * sw - padL;
-      const kx0 = max(0, -ix0);
-      const kx1 = min(kw, wd - ix0);
-      const base = x + <usize>(iy0 * wd + ix0) * pix;
-      for (let cb: usize = 0; cb < pix; cb += 16) {
-        let acc0 = v128.load(bias + (cb << 1));
-        let acc1 = v128.load(bias + (cb << 1), 16);
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xr = base + <usize>ky * row + cb;
-          const wr = wt + <usize>(ky * kw) * pix + cb;
-          for (let kx = kx0; kx < kx1; kx++) {
-            const xv = v128.load(xr + <usize>kx * pix);
-            const wv = v128.load(wr + <usize>kx * pix);
-            acc0 = i32x4.add(acc0, i32x4.extmul_low_i16x8_s(xv, wv));
-            acc1 = i32x4.add(acc1, i32x4.extmul_high_i16x8_s(xv, wv));
-          }
-        }
-        store8(o + cb, acc0, acc1, scale + (cb << 1), vlo, vhi);
-      }
+      if (rowInside && ix0 >= 0 && ix0 + 3 <= wd) dw3x3(x + <usize>(iy0 * wd + ix0) * pix, row, pix, wt, bias, scale, o, vlo, vhi);
+      else dwEdge(x, h, wd, kh, kw, iy0, ix0, row, pix, wt, bias, scale, o, vlo, vhi);
       o += pix;
     }
   }
