@@ -22,6 +22,21 @@ interface Row {
   wasmHeapBytes: number;
 }
 
+/** The int8 engine on the same file, timed in the wasm SIMD process alongside the fused and LayersModel paths. */
+let int8: { times: Summary; cosine: number; relativeL2: number; memoryBytes: number } | undefined;
+
+function distance(a: number[], b: number[]): { cosine: number; relativeL2: number } {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  a.forEach((v, i) => {
+    dot += v * b[i];
+    aa += v * v;
+    bb += b[i] * b[i];
+  });
+  return { cosine: dot / Math.sqrt(aa * bb), relativeL2: Math.sqrt(Math.max(0, aa + bb - 2 * dot) / bb) };
+}
+
 const rows: Row[] = [];
 let multiplyAdds = 0;
 for (const { backend, samples, label } of BACKENDS) {
@@ -29,18 +44,26 @@ for (const { backend, samples, label } of BACKENDS) {
   try {
     const setup = (await call(`${server.url}/setup?name=${BACKBONE_NAME}`, { method: 'POST', body: backboneBytes() })) as { spec: { multiplyAdds: number } };
     multiplyAdds = setup.spec.multiplyAdds;
-    const { fused: a, layers: b } = (await call(`${server.url}/embedding`)) as { fused: number[]; layers: number[] };
+    const { fused: a, layers: b, int8: q } = (await call(`${server.url}/embedding`)) as { fused: number[]; layers: number[]; int8: number[] | null };
     const maxAbsDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     const noop = await noopCpu(server);
     const fused: number[] = [];
     const layers: number[] = [];
     await timeRoute(server, '/forward?variant=fused', { samples: 1, noopCpu: noop, warmup: 2 });
     await timeRoute(server, '/forward?variant=layers', { samples: 1, noopCpu: noop, warmup: 2 });
+    // The int8 engine's wasm is optimised by V8 in the background over its first calls: warm it as workerd would.
+    const int8Times: number[] = [];
+    if (q) await timeRoute(server, '/forward?variant=int8', { samples: 1, noopCpu: noop, warmup: 12 });
     for (let i = 0; i < samples; i++) {
       fused.push(...(await timeRoute(server, '/forward?variant=fused', { samples: 1, noopCpu: noop, warmup: 0 })));
       layers.push(...(await timeRoute(server, '/forward?variant=layers', { samples: 1, noopCpu: noop, warmup: 0 })));
+      if (q) int8Times.push(...(await timeRoute(server, '/forward?variant=int8', { samples: 1, noopCpu: noop, warmup: 0 })));
     }
     const memory = (await call(`${server.url}/memory`)) as { wasmHeapBytes: number };
+    if (q) {
+      int8 = { times: summarize(int8Times), ...distance(q, a), memoryBytes: 0 };
+      console.error(`${label}: int8 ${fmt(int8.times)} ms, cosine to the fused float embedding ${int8.cosine.toFixed(4)}`);
+    }
     rows.push({ backend: label, fused: summarize(fused), layers: summarize(layers), maxAbsDiff, wasmHeapBytes: memory.wasmHeapBytes });
     console.error(`${label}: fused ${fmt(summarize(fused))} ms, layers ${fmt(summarize(layers))} ms, max |diff| ${maxAbsDiff}`);
   } finally {

@@ -63,7 +63,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
     const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
     try {
       options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize, model.engine);
       const { examples, skipped } = await embedFolder(files, model, cache, { quiet: options.quiet });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');

@@ -112,7 +112,7 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
     const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
     try {
       options.log(`[${index + 1}/${unique.length}] ${source.name} (${id}): embedding ${files.length} photos`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize, model.engine);
       const t0 = clock();
       const embedded = await embedFolder(files, model, cache, { quiet: options.quiet, histograms: index === 0, label: source.name });
       const t1 = clock();

@@ -125,7 +125,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
     try {
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize, model.engine);
       const hasSplit = files.some((f) => f.split === 'val');
       const { examples, skipped, cached } = await embedFolder(files, model, cache, {
         quiet: options.quiet,

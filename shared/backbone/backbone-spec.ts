@@ -32,4 +32,6 @@ export interface BackboneModel {
   /** softmax probabilities of the original classifier, [batch, classifierClasses]; throws if the file had none */
   classify(pixels: Float32Array, batch: number): Float32Array;
   dispose(): void;
+  /** bytes of memory the model holds outside the tfjs backend's heap (the int8 engine's linear memory) */
+  memoryBytes?(): number;
 }

@@ -103,6 +103,7 @@ export function createInt8Model(model: TfliteModel, bytes: Uint8Array, options: 
       dispose() {
         disposed = true;
       },
+      memoryBytes: () => engine.memoryBytes,
     },
   };
 }
