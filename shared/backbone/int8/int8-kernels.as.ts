@@ -9,9 +9,21 @@
 // (per output channel), rounded to nearest even, clamped to the fused activation's range in q - zeroPoint units.
 // Requires 128-bit SIMD (no relaxed SIMD).
 
+// Rounding to nearest even without f32x4.nearest + i32x4.trunc_sat_f32x4_s (the latter is many instructions on
+// x86): adding 1.5 * 2^23 leaves round(x) in the low mantissa bits, exact for |x| < 2^22, which the clamp (pmin
+// and pmax are single instructions, unlike min and max) guarantees first. lo and hi are integers, so clamping
+// before rounding gives what rounding then clamping gives.
+const MAGIC: f32 = 12582912.0;
+const MAGIC_BITS: i32 = 0x4b400000;
+
+@inline function roundClamped(x: v128, lo: v128, hi: v128): v128 {
+  const clamped = f32x4.pmin(f32x4.pmax(x, lo), hi);
+  return i32x4.sub(f32x4.add(clamped, f32x4.splat(MAGIC)), i32x4.splat(MAGIC_BITS));
+}
+
+// lo and hi as float32 lanes.
 @inline function requant(acc: v128, scale: v128, lo: v128, hi: v128): v128 {
-  const r = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), scale)));
-  return i32x4.min_s(i32x4.max_s(r, lo), hi);
+  return roundClamped(f32x4.mul(f32x4.convert_i32x4_s(acc), scale), lo, hi);
 }
 
 @inline function store8(out: usize, c0: v128, c1: v128, scale: usize, lo: v128, hi: v128): void {
@@ -24,8 +36,8 @@
 //    [w(2p, n), w(2p + 1, n)] as int16, so i32x4.dot_i16x8_s of a splatted input pair gives four channels' sums.
 // bias: int32 and scale: f32 per output channel; out: int16 rows `outStride` bytes apart.
 export function gemm(a: usize, aStride: i32, rows: i32, k2: i32, w: usize, bias: usize, scale: usize, blocks: i32, out: usize, outStride: i32, lo: i32, hi: i32): void {
-  const vlo = i32x4.splat(lo);
-  const vhi = i32x4.splat(hi);
+  const vlo = f32x4.splat(<f32>lo);
+  const vhi = f32x4.splat(<f32>hi);
   const wBlock = <usize>k2 << 5;
   for (let r: i32 = 0; r < rows; r += 4) {
     const a0 = a + <usize>r * <usize>aStride;
@@ -128,8 +140,8 @@ export function dwconv(
   x: usize, h: i32, wd: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32,
   wt: usize, bias: usize, scale: usize, out: usize, lo: i32, hi: i32,
 ): void {
-  const vlo = i32x4.splat(lo);
-  const vhi = i32x4.splat(hi);
+  const vlo = f32x4.splat(<f32>lo);
+  const vhi = f32x4.splat(<f32>hi);
   const pix = <usize>c << 1;
   const row = <usize>wd * pix;
   const three = kh == 3 && kw == 3;
@@ -173,29 +185,27 @@ export function im2col(x: usize, h: i32, wd: i32, c: i32, kh: i32, kw: i32, sh: 
 export function add(a: usize, b: usize, n: i32, sa: f32, sb: f32, lo: i32, hi: i32, out: usize): void {
   const va = f32x4.splat(sa);
   const vb = f32x4.splat(sb);
-  const vlo = i32x4.splat(lo);
-  const vhi = i32x4.splat(hi);
+  const vlo = f32x4.splat(<f32>lo);
+  const vhi = f32x4.splat(<f32>hi);
   for (let i: usize = 0, end = <usize>n << 1; i < end; i += 16) {
     const x = v128.load(a + i);
     const y = v128.load(b + i);
     const l = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(x)), va), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(y)), vb));
     const u = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(x)), va), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(y)), vb));
-    const rl = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(l)), vlo), vhi);
-    const ru = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(u)), vlo), vhi);
-    v128.store(out + i, i16x8.narrow_i32x4_s(rl, ru));
+    v128.store(out + i, i16x8.narrow_i32x4_s(roundClamped(l, vlo, vhi), roundClamped(u, vlo, vhi)));
   }
 }
 
 // The model input: n float32 real values to int16 q - zeroPoint = clamp(round(x * inverseScale)).
 export function quantize(x: usize, n: i32, inverseScale: f32, lo: i32, hi: i32, out: usize): void {
   const vs = f32x4.splat(inverseScale);
-  const vlo = i32x4.splat(lo);
-  const vhi = i32x4.splat(hi);
+  const vlo = f32x4.splat(<f32>lo);
+  const vhi = f32x4.splat(<f32>hi);
   let i: i32 = 0;
   for (; i + 8 <= n; i += 8) {
-    const l = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>i << 2)), vs)));
-    const u = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>i << 2), 16), vs)));
-    v128.store(out + (<usize>i << 1), i16x8.narrow_i32x4_s(i32x4.min_s(i32x4.max_s(l, vlo), vhi), i32x4.min_s(i32x4.max_s(u, vlo), vhi)));
+    const l = roundClamped(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vlo, vhi);
+    const u = roundClamped(f32x4.mul(v128.load(x + (<usize>i << 2), 16), vs), vlo, vhi);
+    v128.store(out + (<usize>i << 1), i16x8.narrow_i32x4_s(l, u));
   }
   for (; i < n; i++) {
     const q = <i32>nearest(load<f32>(x + (<usize>i << 2)) * inverseScale);

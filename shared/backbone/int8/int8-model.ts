@@ -8,6 +8,7 @@ import type { BackboneLayer } from '../backbone-graph.ts';
 import type { BackboneModel, BackboneSpec } from '../backbone-spec.ts';
 import { embeddingOperator, importTflite, pixelMapping } from '../import-tflite.ts';
 import { Importer } from '../tflite-importer.ts';
+import { quantisedClassifier } from './int8-classifier.ts';
 import { Int8Engine } from './int8-engine.ts';
 import { planInt8 } from './int8-plan.ts';
 
@@ -50,6 +51,18 @@ function runClassifier(layers: BackboneLayer[], embedding: Float32Array): Float3
 }
 
 /**
+ * The classifier `classify` runs: TFLite's integer one where int8-classifier.ts covers it, else the float
+ * importer's on the float embedding. Null when the file ends at the embedding.
+ */
+function classifierOf(model: TfliteModel, embeddingOp: number, bytes: Uint8Array): { classes: number; run: (embedding: Float32Array) => Float32Array } | null {
+  const quantised = quantisedClassifier(model, embeddingOp);
+  if (quantised) return { classes: quantised.classes, run: quantised.run };
+  const float = importTflite(bytes, { embeddingOnly: false });
+  if (float.output === null) return null;
+  return { classes: float.spec.classifierClasses ?? 0, run: (embedding) => runClassifier(float.classifier, embedding) };
+}
+
+/**
  * Builds the int8 model of a quantised backbone, weights packed once.
  * @returns the model, or null and the reason when the integer kernels cannot run this file (a float backbone,
  *   an operator or quantisation they do not cover); the caller then takes the float path
@@ -58,20 +71,21 @@ function runClassifier(layers: BackboneLayer[], embedding: Float32Array): Float3
 export function createInt8Model(model: TfliteModel, bytes: Uint8Array, options: Int8ModelOptions = {}): { model: BackboneModel; reason: null } | { model: null; reason: string } {
   const graph = model.subgraphs[0];
   const im = new Importer(model, (length) => new Float32Array(length));
-  const { plan, reason } = planInt8(model, embeddingOperator(model, im));
+  const embeddingOp = embeddingOperator(model, im);
+  const { plan, reason } = planInt8(model, embeddingOp);
   if (!plan) return { model: null, reason };
   const engine = new Int8Engine(plan);
   const input = graph.tensors[graph.inputs[0]];
   const [, height, width, channels] = input.shape;
-  const float = options.embeddingOnly ? null : importTflite(bytes, { name: options.name });
-  const spec: BackboneSpec = float?.spec ?? {
+  const classifier = options.embeddingOnly ? null : classifierOf(model, embeddingOp, bytes);
+  const spec: BackboneSpec = {
     name: options.name ?? model.metadataName ?? model.description ?? 'tflite-backbone',
     inputHeight: height,
     inputWidth: width,
     inputChannels: channels,
     ...pixelMapping(model, input),
     embeddingSize: plan.values.get(plan.pooled)!.c,
-    classifierClasses: null,
+    classifierClasses: classifier?.classes ?? null,
     multiplyAdds: plan.multiplyAdds,
   };
   const size = height * width * channels;
@@ -93,11 +107,10 @@ export function createInt8Model(model: TfliteModel, bytes: Uint8Array, options: 
       engine: 'int8-simd',
       embed,
       classify(pixels, batch) {
-        if (!float || float.output === null) throw new Error(`backbone ${spec.name} has no classifier: its TFLite file ends at the embedding`);
+        if (!classifier) throw new Error(`backbone ${spec.name} has no classifier: its TFLite file ends at the embedding`);
         const embeddings = embed(pixels, batch);
-        const classes = spec.classifierClasses ?? 0;
-        const out = new Float32Array(batch * classes);
-        for (let b = 0; b < batch; b++) out.set(runClassifier(float.classifier, embeddings.subarray(b * d, (b + 1) * d)), b * classes);
+        const out = new Float32Array(batch * classifier.classes);
+        for (let b = 0; b < batch; b++) out.set(classifier.run(embeddings.subarray(b * d, (b + 1) * d)), b * classifier.classes);
         return out;
       },
       dispose() {
