@@ -11,7 +11,7 @@ import type { Int8Plan, Int8Step, Window } from './int8-plan.ts';
 interface Kernels {
   memory: WebAssembly.Memory;
   gemm(a: number, aStride: number, rows: number, k2: number, w: number, bias: number, scale: number, blocks: number, out: number, outStride: number, lo: number, hi: number): void;
-  dwconv(x: number, h: number, wd: number, c: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, wt: number, bias: number, scale: number, out: number, lo: number, hi: number): void;
+  dwconv(x: number, h: number, wd: number, c: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, wt: number, wp: number, bias: number, scale: number, out: number, lo: number, hi: number): void;
   im2col(x: number, h: number, wd: number, c: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, out: number, kpad: number): void;
   add(a: number, b: number, n: number, sa: number, sb: number, lo: number, hi: number, out: number): void;
   quantize(x: number, n: number, inverseScale: number, lo: number, hi: number, out: number): void;
@@ -35,7 +35,7 @@ const align = (n: number) => Math.ceil(n / 16) * 16;
 
 /** Where each step's arrays and each value live in the instance's memory (byte offsets). */
 interface Layout {
-  weights: Map<Int8Step, { w: number; bias: number; scale: number }>;
+  weights: Map<Int8Step, { w: number; paired: number; bias: number; scale: number }>;
   values: Map<number, number>;
   im2col: number;
   pixels: number;
@@ -73,9 +73,10 @@ function layout(plan: Int8Plan, base: number): Layout {
     top += align(n);
     return at;
   };
-  const weights = new Map<Int8Step, { w: number; bias: number; scale: number }>();
+  const weights = new Map<Int8Step, { w: number; paired: number; bias: number; scale: number }>();
   for (const s of plan.steps) {
-    if (s.op !== 'add') weights.set(s, { w: take(s.weights.byteLength), bias: take(s.bias.byteLength), scale: take(s.scale.byteLength) });
+    if (s.op === 'add') continue;
+    weights.set(s, { w: take(s.weights.byteLength), paired: take(s.op === 'dwconv' ? s.paired.byteLength : 0), bias: take(s.bias.byteLength), scale: take(s.scale.byteLength) });
   }
   const { slotOf, sizes } = slotValues(plan);
   const slotAt = sizes.map((n) => take(n));
@@ -108,6 +109,7 @@ export class Int8Engine {
     for (const [s, at] of this.at.weights) {
       if (s.op === 'add') continue;
       new Int16Array(buffer, at.w, s.weights.length).set(s.weights);
+      if (s.op === 'dwconv') new Int16Array(buffer, at.paired, s.paired.length).set(s.paired);
       new Int32Array(buffer, at.bias, s.bias.length).set(s.bias);
       new Float32Array(buffer, at.scale, s.scale.length).set(s.scale);
     }
@@ -142,7 +144,7 @@ export class Int8Engine {
     const w = at.weights.get(s)!;
     if (s.op === 'dwconv') {
       const g: Window = s.window;
-      k.dwconv(xAt, x.h, x.w, x.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, o.h, o.w, w.w, w.bias, w.scale, out, s.lo, s.hi);
+      k.dwconv(xAt, x.h, x.w, x.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, o.h, o.w, w.w, w.paired, w.bias, w.scale, out, s.lo, s.hi);
       return;
     }
     let a = xAt;

@@ -88,27 +88,39 @@ export function gemm(a: usize, aStride: i32, rows: i32, k2: i32, w: usize, bias:
   return i32x4.add(acc, i32x4.extmul_high_i16x8_s(v128.load(x), v128.load(w)));
 }
 
-// One output pixel of a 3x3 window wholly inside the map: `base` is its top-left input pixel.
-function dw3x3(base: usize, row: usize, pix: usize, wt: usize, bias: usize, scale: usize, o: usize, vlo: v128, vhi: v128): void {
+// Two taps of 8 channels: the inputs interleaved (punpcklwd / punpckhwd) so that one i32x4.dot_i16x8_s per four
+// channels multiplies and adds both taps, against weights packed the same way (w: channels 0-3, then 4-7).
+@inline function tapPair(acc: v128, xa: usize, xb: usize, w: usize): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(v128.load(xa), v128.load(xb), 0, 8, 1, 9, 2, 10, 3, 11), v128.load(w)));
+}
+
+@inline function tapPairHigh(acc: v128, xa: usize, xb: usize, w: usize): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(v128.load(xa), v128.load(xb), 4, 12, 5, 13, 6, 14, 7, 15), v128.load(w)));
+}
+
+// One output pixel of a 3x3 window wholly inside the map: `base` is its top-left input pixel. wp: per block of 8
+// channels, taps (0, 1), (2, 3), (4, 5), (6, 7) as pairs (two v128 each), then tap 8 plain: 144 bytes.
+function dw3x3(base: usize, row: usize, pix: usize, wp: usize, bias: usize, scale: usize, o: usize, vlo: v128, vhi: v128): void {
   const r1 = base + row;
   const r2 = r1 + row;
   const p2 = pix << 1;
+  let w = wp;
   for (let cb: usize = 0; cb < pix; cb += 16) {
-    const w = wt + cb;
-    let a = v128.load(bias + (cb << 1));
-    let b = v128.load(bias + (cb << 1), 16);
-    a = tap(a, base + cb, w); b = tapHigh(b, base + cb, w);
-    a = tap(a, base + cb + pix, w + pix); b = tapHigh(b, base + cb + pix, w + pix);
-    a = tap(a, base + cb + p2, w + p2); b = tapHigh(b, base + cb + p2, w + p2);
-    const w1 = w + 3 * pix;
-    a = tap(a, r1 + cb, w1); b = tapHigh(b, r1 + cb, w1);
-    a = tap(a, r1 + cb + pix, w1 + pix); b = tapHigh(b, r1 + cb + pix, w1 + pix);
-    a = tap(a, r1 + cb + p2, w1 + p2); b = tapHigh(b, r1 + cb + p2, w1 + p2);
-    const w2 = w1 + 3 * pix;
-    a = tap(a, r2 + cb, w2); b = tapHigh(b, r2 + cb, w2);
-    a = tap(a, r2 + cb + pix, w2 + pix); b = tapHigh(b, r2 + cb + pix, w2 + pix);
-    a = tap(a, r2 + cb + p2, w2 + p2); b = tapHigh(b, r2 + cb + p2, w2 + p2);
+    const x0 = base + cb;
+    const x3 = r1 + cb;
+    const x6 = r2 + cb;
+    let a = tapPair(v128.load(bias + (cb << 1)), x0, x0 + pix, w);
+    let b = tapPairHigh(v128.load(bias + (cb << 1), 16), x0, x0 + pix, w + 16);
+    a = tapPair(a, x0 + p2, x3, w + 32);
+    b = tapPairHigh(b, x0 + p2, x3, w + 48);
+    a = tapPair(a, x3 + pix, x3 + p2, w + 64);
+    b = tapPairHigh(b, x3 + pix, x3 + p2, w + 80);
+    a = tapPair(a, x6, x6 + pix, w + 96);
+    b = tapPairHigh(b, x6, x6 + pix, w + 112);
+    a = tap(a, x6 + p2, w + 128);
+    b = tapHigh(b, x6 + p2, w + 128);
     store8(o + cb, a, b, scale + (cb << 1), vlo, vhi);
+    w += 144;
   }
 }
 
@@ -135,10 +147,11 @@ function dwEdge(x: usize, h: i32, wd: i32, kh: i32, kw: i32, iy0: i32, ix0: i32,
 }
 
 // Depthwise convolution (depth multiplier 1, no dilation) over an int16 HWC map of `c` channels (c % 8 == 0).
-// wt: int16 [kh * kw][c]; bias int32 [c]; scale f32 [c]; out: int16 [oh][ow][c].
+// wt: int16 [kh * kw][c]; wp: the same weights packed for dw3x3 (3x3 windows only); bias int32 [c]; scale f32 [c];
+// out: int16 [oh][ow][c].
 export function dwconv(
   x: usize, h: i32, wd: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32,
-  wt: usize, bias: usize, scale: usize, out: usize, lo: i32, hi: i32,
+  wt: usize, wp: usize, bias: usize, scale: usize, out: usize, lo: i32, hi: i32,
 ): void {
   const vlo = f32x4.splat(<f32>lo);
   const vhi = f32x4.splat(<f32>hi);
@@ -151,7 +164,7 @@ export function dwconv(
     const rowInside = three && iy0 >= 0 && iy0 + 3 <= h;
     for (let ox: i32 = 0; ox < ow; ox++) {
       const ix0 = ox * sw - padL;
-      if (rowInside && ix0 >= 0 && ix0 + 3 <= wd) dw3x3(x + <usize>(iy0 * wd + ix0) * pix, row, pix, wt, bias, scale, o, vlo, vhi);
+      if (rowInside && ix0 >= 0 && ix0 + 3 <= wd) dw3x3(x + <usize>(iy0 * wd + ix0) * pix, row, pix, wp, bias, scale, o, vlo, vhi);
       else dwEdge(x, h, wd, kh, kw, iy0, ix0, row, pix, wt, bias, scale, o, vlo, vhi);
       o += pix;
     }

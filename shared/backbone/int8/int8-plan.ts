@@ -50,6 +50,8 @@ export interface DepthwiseStep extends Requantized {
   window: Window;
   /** int16 [kh * kw][channels] */
   weights: Int16Array;
+  /** for a 3x3 window, the same packed for the kernel's interior path (see dw3x3 in int8-kernels.as.ts), else empty */
+  paired: Int16Array;
 }
 
 export interface AddStep {
@@ -140,6 +142,22 @@ function packGemm(raw: ArrayLike<number>, zero: number[], outChannels: number, k
   return out;
 }
 
+/** 3x3 depthwise weights [9][c] as dw3x3 reads them: per 8 channels, taps (0,1) (2,3) (4,5) (6,7) interleaved, then tap 8. */
+function pairTaps(weights: Int16Array, c: number): Int16Array {
+  const out = new Int16Array(9 * c);
+  let i = 0;
+  for (let b = 0; b < c; b += 8) {
+    for (let t = 0; t < 8; t += 2) {
+      for (let j = b; j < b + 8; j++) {
+        out[i++] = weights[t * c + j];
+        out[i++] = weights[(t + 1) * c + j];
+      }
+    }
+    for (let j = b; j < b + 8; j++) out[i++] = weights[8 * c + j];
+  }
+  return out;
+}
+
 interface Builder {
   model: TfliteModel;
   tensors: TfliteTensor[];
@@ -201,7 +219,8 @@ function addDepthwise(b: Builder, op: TfliteOperator): void {
   for (let i = 0; i < weights.length; i++) weights[i] = w.raw[i] - w.zero[i % c];
   const window = windowOf(x, out, kh, kw, op.options);
   setValue(b, out);
-  b.steps.push({ op: 'dwconv', ...requantized(b, op, out, w, id, x.scale, op.options.activation), window, weights });
+  const paired = kh === 3 && kw === 3 ? pairTaps(weights, c) : new Int16Array(0);
+  b.steps.push({ op: 'dwconv', ...requantized(b, op, out, w, id, x.scale, op.options.activation), window, weights, paired });
   b.multiplyAdds += out.shape[1] * out.shape[2] * c * kh * kw;
 }
 
