@@ -51,7 +51,15 @@ const float = importBackboneModel(bytes, { engine: 'float32-tfjs' });
 const { spec } = int8;
 const reference = await loadTfliteReference(bytes, [spec.inputHeight, spec.inputWidth, spec.inputChannels]);
 const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-const quantised = (x: Float32Array) => Uint8Array.from(x, (v) => Math.min(255, Math.max(0, Math.round(v / spec.pixelScale + spec.pixelZeroPoint))));
+// TFLite gets uint8 pixels; they are rounded as the int8 engine rounds its input (TFLite's QUANTIZE rule: real / scale
+// rounded half away from zero, in float32, then the zero point added), so both see the very same pixels.
+const inverse = Math.fround(1 / spec.pixelScale);
+const quantised = (x: Float32Array) =>
+  Uint8Array.from(x, (v) => {
+    const t = Math.fround(v * inverse);
+    const r = Math.sign(t) * Math.floor(Math.abs(t) + 0.5);
+    return Math.min(255, Math.max(0, r + spec.pixelZeroPoint));
+  });
 
 // 1. Forward times on one photo, interleaved.
 const all = photos();

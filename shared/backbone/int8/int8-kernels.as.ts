@@ -209,20 +209,28 @@ export function add(a: usize, b: usize, n: i32, sa: f32, sb: f32, lo: i32, hi: i
   }
 }
 
-// The model input: n float32 real values to int16 q - zeroPoint = clamp(round(x * inverseScale)).
+// x rounded half away from zero (std::round, what TFLite's QUANTIZE does), clamped to [lo, hi], as int32 lanes.
+@inline function roundAway(x: v128, lo: v128, hi: v128): v128 {
+  const clamped = f32x4.pmin(f32x4.pmax(x, lo), hi);
+  const half = v128.or(v128.and(clamped, i32x4.splat(0x80000000)), f32x4.splat(0.5));
+  return roundClamped(f32x4.trunc(f32x4.add(clamped, half)), lo, hi);
+}
+
+// The model input: n float32 real values to int16 q - zeroPoint = clamp(round(x * inverseScale)), rounding half
+// away from zero as TFLite's QUANTIZE does (a resized pixel often lands on exactly .5).
 export function quantize(x: usize, n: i32, inverseScale: f32, lo: i32, hi: i32, out: usize): void {
   const vs = f32x4.splat(inverseScale);
   const vlo = f32x4.splat(<f32>lo);
   const vhi = f32x4.splat(<f32>hi);
   let i: i32 = 0;
   for (; i + 8 <= n; i += 8) {
-    const l = roundClamped(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vlo, vhi);
-    const u = roundClamped(f32x4.mul(v128.load(x + (<usize>i << 2), 16), vs), vlo, vhi);
+    const l = roundAway(f32x4.mul(v128.load(x + (<usize>i << 2)), vs), vlo, vhi);
+    const u = roundAway(f32x4.mul(v128.load(x + (<usize>i << 2), 16), vs), vlo, vhi);
     v128.store(out + (<usize>i << 1), i16x8.narrow_i32x4_s(l, u));
   }
   for (; i < n; i++) {
-    const q = <i32>nearest(load<f32>(x + (<usize>i << 2)) * inverseScale);
-    store<i16>(out + (<usize>i << 1), <i16>min(max(q, lo), hi));
+    const v = min(max(load<f32>(x + (<usize>i << 2)) * inverseScale, <f32>lo), <f32>hi);
+    store<i16>(out + (<usize>i << 1), <i16><i32>(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)));
   }
 }
 
