@@ -1,8 +1,7 @@
 /** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrationReport } from '../shared/head/calibration.ts';
 import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
@@ -60,7 +59,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       );
     }
     await Promise.all([startTfBackend(), startWebp()]);
-    const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
+    const model = importBackboneModel(backbone.bytes, { name: backbone.manifest.name, embeddingOnly: true });
     try {
       options.log(`evaluating head ${manifest.version} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
       const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize, model.engine);

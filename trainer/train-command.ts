@@ -1,7 +1,6 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
 import { basename, resolve } from 'node:path';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrateHead } from '../shared/head/calibrate-head.ts';
 import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
@@ -120,7 +119,7 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
   try {
     const source = await chooseBackbone(options, store);
     await Promise.all([startTfBackend(), startWebp()]);
-    const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
+    const model = importBackboneModel(source.bytes, { name: source.name, embeddingOnly: true });
     const backboneId = backboneIdFor(source.sha256);
     try {
       const files = await readImageFolder(options.data);
