@@ -69,8 +69,9 @@ ${table(['step', 'workerd CPU ms', 'Node CPU ms'], Object.entries(COLD_STEPS).ma
   Everything on the cold path pays twice: fresh memory (on this machine the first write to a page costs ~3-5 ms
   per MB: filling a new 8.8 MB Float32Array 68-121 ms, rewriting it under 1 ms) and cold code (V8 runs JS in
   its interpreter and wasm in its baseline compiler until the optimizing compiler, on background threads that
-  count here, has caught up). The weights need at least two fresh copies (the dequantized filters and XNNPACK's
-  packed ones), the first forward fresh activation memory (~9 MB), and the first JPEG decode and model input
+  count here, has caught up). The int8 engine writes its packed weights (~7 MB) and activation slots once, into
+  its own memory (the float path needs two fresh copies: the dequantized filters and XNNPACK's packed ones), and
+  the first JPEG decode and model input
   run several times slower than warm ones.
 - How: ${ROUNDS} fresh \`wrangler dev\` processes on one local state; each is probed with a 404 request (isolate up,
   no model or backend loaded), then the Node driver times the first \`POST /v1/classify\` (wall clock, and the
