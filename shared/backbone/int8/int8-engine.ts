@@ -85,7 +85,7 @@ function layout(plan: Int8Plan, base: number): Layout {
   for (const s of plan.steps) {
     if (s.op === 'conv' && s.window) {
       const out = plan.values.get(s.output)!;
-      im2colBytes = Math.max(im2colBytes, out.h * out.w * s.kpad * 2);
+      im2colBytes = Math.max(im2colBytes, out.h * out.w * s.kpad * 2 + 8); // 8: im2col's slack past the last row
     }
   }
   const input = plan.values.get(plan.input)!;

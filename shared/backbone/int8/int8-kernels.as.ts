@@ -172,22 +172,29 @@ export function dwconv(
 }
 
 // The rows a general convolution multiplies by its filter: per output pixel, kh * kw * c int16 values in
-// (ky, kx, channel) order, 0 where the window leaves the map, zero padded to kpad values.
+// (ky, kx, channel) order, 0 where the window leaves the map, zero padded to kpad values. A tap inside the map is
+// copied 4 values at a time (one 64-bit load and store), so up to 3 values past its c are written and then
+// overwritten by the next tap or the zero padding: `out` rows need 3 values of slack at the end of the last row.
 export function im2col(x: usize, h: i32, wd: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, out: usize, kpad: i32): void {
+  const tapBytes = <usize>c << 1;
   let o = out;
   for (let oy: i32 = 0; oy < oh; oy++) {
     for (let ox: i32 = 0; ox < ow; ox++) {
-      let k: i32 = 0;
+      let k: usize = o;
       for (let ky: i32 = 0; ky < kh; ky++) {
         const iy = oy * sh - padT + ky;
         for (let kx: i32 = 0; kx < kw; kx++) {
           const ix = ox * sw - padL + kx;
-          const inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
-          const from = x + (<usize>((iy * wd + ix) * c) << 1);
-          for (let j: i32 = 0; j < c; j++, k++) store<i16>(o + (<usize>k << 1), inside ? load<i16>(from + (<usize>j << 1)) : 0);
+          if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+            const from = x + (<usize>((iy * wd + ix) * c) << 1);
+            for (let j: usize = 0; j < tapBytes; j += 8) store<u64>(k + j, load<u64>(from + j));
+          } else {
+            for (let j: usize = 0; j < tapBytes; j += 8) store<u64>(k + j, 0);
+          }
+          k += tapBytes;
         }
       }
-      for (; k < kpad; k++) store<i16>(o + (<usize>k << 1), 0);
+      for (const end = o + (<usize>kpad << 1); k < end; k += 2) store<i16>(k, 0);
       o += <usize>kpad << 1;
     }
   }
