@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const runtime = await loadRuntime();
   const bytes = new Uint8Array(await readFile(join(SHARED, 'backbones', `${BACKBONE}.tflite`)));
   const model = createBackboneModel(importTflite(bytes, { name: BACKBONE }));
-  const cache = new EmbeddingCache(embeddingCacheDir(undefined), backboneIdFor(sha256File(bytes)), model.spec.embeddingSize);
+  const cache = new EmbeddingCache(embeddingCacheDir(undefined), backboneIdFor(sha256File(bytes)), model.spec.embeddingSize, model.engine);
   const sets: Record<string, Example[]> = {};
   for (const name of ['hymenoptera', 'catsdogs']) {
     sets[name] = await embedSet(model, cache, await readImageFolder(join(SHARED, 'datasets', name)), runtime.image);

@@ -1,4 +1,5 @@
 import type { BackboneModel } from './backbone/backbone-model.ts';
+import type { BackboneEngine } from './backbone/backbone-spec.ts';
 import { augmentedView, type AugmentedView } from './image/augment.ts';
 import { decodeForModel, decodeImage } from './image/decode-image.ts';
 import type { ImageRuntime } from './image/image-runtime.ts';
@@ -22,6 +23,8 @@ export interface EmbedTiming {
   decode: number;
   resize: number;
   forward: number;
+  /** which engine ran the forward: "int8-simd" or "float32-tfjs" */
+  engine: BackboneEngine;
 }
 
 /**
@@ -49,7 +52,7 @@ export function embedImage(
   const t2 = clock();
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
-  return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2 } };
+  return { embedding, timing: { decode: t1 - t0, resize: t2 - t1, forward: t3 - t2, engine: backbone.engine } };
 }
 
 /**

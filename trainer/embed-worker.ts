@@ -3,15 +3,15 @@
  * kernels, WebP codec, the model from the backbone's bytes), then runs one task per message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { runEmbedTask, type EmbedTask } from './embed-task.ts';
 import { loadRuntime } from './runtime.ts';
 
 const { bytes, name } = workerData as { bytes: Uint8Array; name: string };
 const runtime = await loadRuntime();
-const model = createBackboneModel(importTflite(bytes, { name }));
+// The same engine choice as the calling thread (int8 for a quantised backbone), so every thread gives the same bits.
+const model = importBackboneModel(bytes, { name, embeddingOnly: true, int8Kernels: runtime.int8Kernels });
 
 parentPort!.on('message', ({ id, task }: { id: number; task: EmbedTask }) => {
   try {

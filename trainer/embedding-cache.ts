@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BackboneEngine } from '../shared/backbone/backbone-spec.ts';
 import { PROJECT_ROOT } from './model-store.ts';
 
 /**
@@ -25,10 +26,13 @@ export class EmbeddingCache {
     private readonly dir: string,
     private readonly backboneId: string,
     private readonly embeddingSize: number,
+    /** the engine that embeds (int8 and float32 embeddings of one backbone differ slightly): never mixed in one cache */
+    private readonly engine: BackboneEngine,
   ) {}
 
   private path(imageSha256: string): string {
-    return join(this.dir, this.backboneId, INPUT_RECIPE, imageSha256.slice(0, 2), `${imageSha256}.f32`);
+    const recipe = this.engine === 'float32-tfjs' ? INPUT_RECIPE : `${INPUT_RECIPE}-${this.engine}`;
+    return join(this.dir, this.backboneId, recipe, imageSha256.slice(0, 2), `${imageSha256}.f32`);
   }
 
   async get(imageSha256: string): Promise<Float32Array | null> {

@@ -1,8 +1,7 @@
 /** `edgehead evaluate`: score the serving head on a labelled folder and write an HTML + JSON report. */
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrationReport } from '../shared/head/calibration.ts';
 import { evaluateHead, formatMetrics } from '../shared/head/metrics.ts';
@@ -68,10 +67,10 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       );
     }
     const runtime = await loadRuntime();
-    const model = createBackboneModel(importTflite(backbone.bytes, { name: backbone.manifest.name }));
+    const model = importBackboneModel(backbone.bytes, { name: backbone.manifest.name, embeddingOnly: true, int8Kernels: runtime.int8Kernels });
     try {
       options.log(`evaluating head ${manifest.version} of ${where} (backbone ${backbone.manifest.name}) on ${files.length} photos of ${options.data}${split === 'val' ? ' (val split)' : ''}`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), manifest.backboneId, model.spec.embeddingSize, model.engine);
       const { examples, skipped } = await embedFolder(files, model, cache, runtime.image, { quiet: options.quiet, threads: options.threads, backbone: { bytes: backbone.bytes, name: backbone.manifest.name } });
       for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
       if (examples.length === 0) throw new BadRequestError(`no photo of ${options.data} could be decoded`, 'bad_data_dir');

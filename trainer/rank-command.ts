@@ -1,8 +1,7 @@
 /** `edgehead rank`: which candidate backbone suits this labelled folder best, measured before any deployment. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError } from '../shared/errors.ts';
 import { majorityBaseline, MIN_GAIN_OVER_MAJORITY } from '../shared/head/transfer.ts';
 import { crossValidatedAccuracy, leaveOneOutNearestNeighbour, stratifiedFolds } from '../shared/head/transferability.ts';
@@ -110,10 +109,10 @@ export async function runRankCommand(options: RankCommandOptions): Promise<RankR
   let photos = 0;
   for (const [index, source] of unique.entries()) {
     const id = backboneIdFor(source.sha256);
-    const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
+    const model = importBackboneModel(source.bytes, { name: source.name, embeddingOnly: true, int8Kernels: runtime.int8Kernels });
     try {
       options.log(`[${index + 1}/${unique.length}] ${source.name} (${id}): embedding ${files.length} photos`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), id, model.spec.embeddingSize, model.engine);
       const t0 = clock();
       const embedded = await embedFolder(files, model, cache, runtime.image, { quiet: options.quiet, histograms: index === 0, label: source.name, threads: options.threads, backbone: source });
       const t1 = clock();

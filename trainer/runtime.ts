@@ -16,19 +16,24 @@ const require = createRequire(import.meta.url);
 /** Path of the image kernels (JPEG scan, IDCTs, planar resize) the worker imports too. */
 export const IMAGE_KERNELS_WASM = new URL('../shared/image/kernels/image-kernels.wasm', import.meta.url);
 
+/** Path of the integer kernels quantised backbones run on (the worker imports the same file). */
+export const INT8_KERNELS_WASM = new URL('../shared/backbone/int8/int8-kernels.wasm', import.meta.url);
+
 async function compile(path: string | URL): Promise<WebAssembly.Module> {
   return new WebAssembly.Module(await readFile(path));
 }
 
 /** Builds a runtime and starts its backend. */
 export async function createNodeRuntime(): Promise<Runtime> {
-  const [kernels, webp] = await Promise.all([
+  const [kernels, webp, int8Kernels] = await Promise.all([
     compile(IMAGE_KERNELS_WASM),
     compile(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm')),
+    compile(INT8_KERNELS_WASM),
   ]);
   const starter = createWasmBackendStarter();
   const runtime: Runtime = {
     image: createImageRuntime({ kernels: createImageKernels(kernels), webp: createWebpCodec(webp) }),
+    int8Kernels,
     backend: () => starter.start(() => compile(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm'))),
   };
   await runtime.backend();

@@ -1,7 +1,6 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
 import { basename, resolve } from 'node:path';
-import { createBackboneModel } from '../shared/backbone/backbone-model.ts';
-import { importTflite } from '../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrateHead } from '../shared/head/calibrate-head.ts';
 import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
@@ -126,12 +125,12 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
   try {
     const source = await chooseBackbone(options, store);
     const runtime = await loadRuntime();
-    const model = createBackboneModel(importTflite(source.bytes, { name: source.name }));
+    const model = importBackboneModel(source.bytes, { name: source.name, embeddingOnly: true, int8Kernels: runtime.int8Kernels });
     const backboneId = backboneIdFor(source.sha256);
     try {
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize);
+      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize, model.engine);
       const hasSplit = files.some((f) => f.split === 'val');
       const embedStarted = performance.now();
       const { examples, skipped, cached } = await embedFolder(files, model, cache, runtime.image, {

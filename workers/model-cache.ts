@@ -121,7 +121,7 @@ export class ModelScope {
 
 export class ModelCache {
   /** @internal the loaded backbones and who holds them (used by ModelScope) */
-  readonly slots = new BackboneSlots((id) => loadStoredBackbone(this.kv, id, isolateRuntime().backend()));
+  readonly slots = new BackboneSlots((id) => loadStoredBackbone(this.kv, id, isolateRuntime()));
   private readonly heads = new Map<string, Memo<{ head: Head; manifest: HeadManifest }>>();
 
   constructor(readonly kv: KvLike) {}

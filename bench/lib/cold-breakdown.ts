@@ -26,7 +26,7 @@ const step = (name: string) => {
 const runtime = await loadRuntime();
 step('start the runtime: wasm backend, image kernels, compile libwebp');
 const model = importBackboneModel(bytes, { name: 'backbone', embeddingOnly: true });
-step('import TFLite up to the embedding straight into the wasm heap, pack every convolution (importBackboneModel)');
+step('import TFLite up to the embedding and pack its weights (importBackboneModel: the int8 engine for this quantised file)');
 const input = new Float32Array(224 * 224 * 3).fill(0.1);
 model.embed(input, 1);
 step('first forward');

@@ -12,7 +12,7 @@ export const COLD_STEPS: Record<string, string> = {
   backend: 'start wasm backend',
   bytes: 'receive the 3.6 MB backbone (a request body here; KV in the service)',
   sha256: 'sha256 of the backbone',
-  model: 'import TFLite up to the embedding straight into the wasm heap, pack every convolution (importBackboneModel)',
+  model: 'import TFLite up to the embedding and pack its weights (importBackboneModel: the int8 engine for this quantised file)',
   forward: 'first forward',
   'forward 2': 'second forward',
   'forward 3': 'third forward',

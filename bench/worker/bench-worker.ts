@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import plainWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import simdWasmModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
 import imageKernelsModule from '../../shared/image/kernels/image-kernels.wasm';
+import int8KernelsModule from '../../shared/backbone/int8/int8-kernels.wasm';
 import { createImageKernels } from '../../shared/image/image-kernels.ts';
 import { createImageRuntime, type ImageRuntime } from '../../shared/image/image-runtime.ts';
 import { createBackboneModel, importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
@@ -33,6 +34,8 @@ interface BenchEnv {
 interface State {
   backend: string;
   fused: BackboneModel;
+  /** the int8 engine on the same file, beside the float paths (`/setup` with the LayersModel, wasm SIMD only) */
+  int8?: BackboneModel;
   /** absent with `/setup?layers=0`, so memory figures show the serving path alone */
   layers?: LayersBaseline;
   input: Float32Array;
@@ -108,34 +111,42 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       const bytes = new Uint8Array(await request.arrayBuffer());
       const name = url.searchParams.get('name') ?? 'backbone';
       state?.fused.dispose();
+      state?.int8?.dispose();
       state?.layers?.dispose();
       // Without the LayersModel baseline, build the model as the service does (embedding only, packed up front),
       // so the classify bench's heap and memory figures are the serving path's.
+      // `engine` picks the serving model's engine (auto: int8 for a quantised file, as the service does).
       const servingOnly = url.searchParams.get('layers') === '0';
+      const engine = (url.searchParams.get('engine') ?? 'auto') as 'auto' | 'int8-simd' | 'float32-tfjs';
       const graph = servingOnly ? null : importTflite(bytes, { name });
-      const fused = graph ? createBackboneModel(graph) : importBackboneModel(bytes, { name, embeddingOnly: true });
+      const fused = graph ? createBackboneModel(graph) : importBackboneModel(bytes, { name, embeddingOnly: true, engine, int8Kernels: int8KernelsModule });
       const layers = graph ? createLayersBaseline(graph) : undefined;
+      const int8 = graph && env.BENCH_BACKEND === 'wasm-simd' ? importBackboneModel(bytes, { name, embeddingOnly: true, engine: 'int8-simd', int8Kernels: int8KernelsModule }) : undefined;
       const { spec } = fused;
       const input = new Float32Array(spec.inputHeight * spec.inputWidth * spec.inputChannels);
       for (let i = 0; i < input.length; i++) input[i] = ((i * 7919) % 255) / 127.5 - 1;
       const labels = ['ants', 'bees'];
       const headSet = makeSyntheticSet({ counts: [60, 60], embeddingSize: spec.embeddingSize, seed: 5, labels });
       const head = trainHead(headSet, { seed: 1, maxIterations: 30 }).head;
-      state = { backend: tf.getBackend(), fused, layers, input, head };
-      return { backend: state.backend, spec, wasmHeapBytes: wasmHeapBytes() };
+      state = { backend: tf.getBackend(), fused, int8, layers, input, head };
+      return { backend: state.backend, spec, engine: fused.engine, wasmHeapBytes: wasmHeapBytes() };
     }
     case '/forward': {
       const s = need(state, 'the model');
       const variant = url.searchParams.get('variant');
-      const run = variant === 'layers' ? need(s.layers, 'the LayersModel').embed : variant === 'fused' ? s.fused.embed : null;
-      if (!run) throw new Error('variant must be fused or layers');
+      const run = variant === 'layers' ? need(s.layers, 'the LayersModel').embed : variant === 'fused' ? s.fused.embed : variant === 'int8' ? need(s.int8, 'the int8 model').embed : null;
+      if (!run) throw new Error('variant must be fused, layers or int8');
       let sum = 0;
       for (let i = 0; i < n; i++) sum += checksum(run(s.input, 1));
       return { sum, wasmHeapBytes: wasmHeapBytes(), tensors: tf.memory().numTensors };
     }
     case '/embedding': {
       const s = need(state, 'the model');
-      return { fused: Array.from(s.fused.embed(s.input, 1)), layers: Array.from(need(s.layers, 'the LayersModel').embed(s.input, 1)) };
+      return {
+        fused: Array.from(s.fused.embed(s.input, 1)),
+        layers: Array.from(need(s.layers, 'the LayersModel').embed(s.input, 1)),
+        int8: s.int8 ? Array.from(s.int8.embed(s.input, 1)) : null,
+      };
     }
     case '/image': {
       images.set(need(url.searchParams.get('name') ?? undefined, 'name'), { bytes: new Uint8Array(await request.arrayBuffer()) });
@@ -189,7 +200,10 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       else if (step === 'sha256') await sha256Hex(need(cold.bytes, 'the bytes'));
       else if (step === 'import') cold.graph = importTflite(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
       else if (step === 'upload') cold.model = createBackboneModel(need(cold.graph, 'the graph'));
-      else if (step === 'model') cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true });
+      else if (step === 'model') {
+        cold.model = importBackboneModel(need(cold.bytes, 'the bytes'), { name: 'backbone', embeddingOnly: true, int8Kernels: int8KernelsModule });
+        return { engine: cold.model.engine };
+      }
       else if (step === 'decode') cold.decoded = decodeForModel(new Uint8Array(await request.arrayBuffer()), { maxPixels: MAX_PIXELS, height: 224, width: 224, runtime: imageRuntime });
       else if (step === 'resize') {
         const input = modelInputFrom(need(cold.decoded, 'the decoded photo'), { height: 224, width: 224, pixelScale: 1 / 128, pixelZeroPoint: 128 });
@@ -203,7 +217,7 @@ async function route(request: Request, env: BenchEnv): Promise<unknown> {
       return { ok: true };
     }
     case '/memory':
-      return { wasmHeapBytes: wasmHeapBytes(), imageKernelBytes: imageRuntime?.kernels?.memoryBytes ?? 0, tf: tf.memory() };
+      return { wasmHeapBytes: wasmHeapBytes(), imageKernelBytes: imageRuntime?.kernels?.memoryBytes ?? 0, int8Bytes: state?.fused.memoryBytes?.() ?? 0, engine: state?.fused.engine, tf: tf.memory() };
     case '/train-setup': {
       // Stand-in for the cron job: `size` stored embeddings in 10 classes, kept 8-bit as the job keeps them, and
       // a head trained earlier on a tenth as many from the same distribution to warm-start from.

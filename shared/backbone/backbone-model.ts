@@ -5,17 +5,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, BackboneGraph, BackboneLayer, Conv2dLayer, DepthwiseConv2dLayer } from './backbone-graph.ts';
-import type { BackboneSpec } from './backbone-spec.ts';
+import type { BackboneEngine, BackboneModel } from './backbone-spec.ts';
 import { importTflite, type ImportTfliteOptions } from './import-tflite.ts';
+export type { BackboneModel } from './backbone-spec.ts';
+import { InvalidModelError } from '../errors.ts';
+import { readTflite } from '../tflite/read-tflite.ts';
+import { createInt8Model } from './int8/int8-model.ts';
 import { freePackedFilter, wasmHeapTensors } from '../tf/wasm-backend.ts';
 
-export interface BackboneModel {
-  spec: BackboneSpec;
-  /** pixels: normalized real values, NHWC float32 [batch, inputHeight, inputWidth, 3]; returns [batch, embeddingSize] */
-  embed(pixels: Float32Array, batch: number): Float32Array;
-  /** softmax probabilities of the original classifier, [batch, classifierClasses]; throws if the file had none */
-  classify(pixels: Float32Array, batch: number): Float32Array;
-  dispose(): void;
+export interface ImportBackboneOptions extends Omit<ImportTfliteOptions, 'allocate'> {
+  /** 'auto' (default): int8 for a quantised backbone when `int8Kernels` is given, else float32 */
+  engine?: 'auto' | BackboneEngine;
+  /** the compiled int8-kernels.wasm, from the adapter's runtime (`Runtime.int8Kernels`); absent: float path only */
+  int8Kernels?: WebAssembly.Module | null;
 }
 
 interface LayerWeights {
@@ -98,9 +100,26 @@ export function createBackboneModel(graph: BackboneGraph): BackboneModel {
  * layer is packed, so the next (smaller) layer's packed copy reuses it. The first forward then packs nothing,
  * the heap ends ~12 MB smaller (MobileNetV2), and it is the same ops on the same weights. Other backends take
  * the plain path.
- * @throws InvalidModelError from `importTflite`
+ * A quantised backbone (uint8 or int8 weights and activations) goes to the int8 engine instead
+ * (int8/int8-model.ts) whenever `options.int8Kernels` is given and covers every operator up to the embedding;
+ * `options.engine` forces one engine (the benchmarks and tests compare the two).
+ * @throws InvalidModelError from `importTflite`, or when `engine: 'int8-simd'` is asked for a backbone it cannot run
  */
-export function importBackboneModel(bytes: Uint8Array, options: Omit<ImportTfliteOptions, 'allocate'> = {}): BackboneModel {
+export function importBackboneModel(bytes: Uint8Array, options: ImportBackboneOptions = {}): BackboneModel {
+  const { engine = 'auto', int8Kernels, ...importOptions } = options;
+  if (engine !== 'float32-tfjs') {
+    if (int8Kernels) {
+      const int8 = createInt8Model(readTflite(bytes), bytes, int8Kernels, importOptions);
+      if (int8.model) return int8.model;
+      if (engine === 'int8-simd') throw new InvalidModelError(`the int8 engine cannot run this backbone: ${int8.reason}`);
+    } else if (engine === 'int8-simd') {
+      throw new Error('the int8 engine was asked for but no int8 kernels were given (options.int8Kernels, from the runtime)');
+    }
+  }
+  return importFloatModel(bytes, importOptions);
+}
+
+function importFloatModel(bytes: Uint8Array, options: Omit<ImportTfliteOptions, 'allocate'>): BackboneModel {
   const heap = wasmHeapTensors();
   if (!heap) return createBackboneModel(importTflite(bytes, options));
   try {
@@ -181,6 +200,7 @@ function buildModel(
 
   return {
     spec,
+    engine: 'float32-tfjs',
     embed: (pixels, batch) => run(embedPlan, pixels, batch),
     classify(pixels, batch) {
       if (!classifyPlan) throw new Error(`backbone ${spec.name} has no classifier: its TFLite file ends at the embedding`);

@@ -1,3 +1,6 @@
+/** Which code runs a backbone's forward. */
+export type BackboneEngine = 'int8-simd' | 'float32-tfjs';
+
 /** What a head, a preprocessor and a benchmark need to know about a backbone, as plain JSON-able data. */
 export interface BackboneSpec {
   name: string;
@@ -18,4 +21,17 @@ export interface BackboneSpec {
   classifierClasses: number | null;
   /** multiply-accumulates of the embedding part for one image (for GFLOP/s reporting: 2 FLOPs per MAC) */
   multiplyAdds: number;
+}
+
+export interface BackboneModel {
+  spec: BackboneSpec;
+  /** which code runs the forward: "int8-simd" (integer kernels, quantised backbones) or "float32-tfjs" */
+  engine: BackboneEngine;
+  /** pixels: normalized real values, NHWC float32 [batch, inputHeight, inputWidth, 3]; returns [batch, embeddingSize] */
+  embed(pixels: Float32Array, batch: number): Float32Array;
+  /** softmax probabilities of the original classifier, [batch, classifierClasses]; throws if the file had none */
+  classify(pixels: Float32Array, batch: number): Float32Array;
+  dispose(): void;
+  /** bytes of memory the model holds outside the tfjs backend's heap (the int8 engine's linear memory) */
+  memoryBytes?(): number;
 }

@@ -33,7 +33,7 @@ export interface ImportTfliteOptions {
 }
 
 /** real = (pixel - zeroPoint) * scale for pixels 0..255, from the quantization of whatever first sees them. */
-function pixelMapping(model: TfliteModel, input: TfliteTensor): { pixelScale: number; pixelZeroPoint: number } {
+export function pixelMapping(model: TfliteModel, input: TfliteTensor): { pixelScale: number; pixelZeroPoint: number } {
   const fromQuantized = (t: TfliteTensor): { pixelScale: number; pixelZeroPoint: number } | null => {
     const q = t.quantization;
     if (!q) return null;
@@ -74,15 +74,7 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
   const input = inputTensor.index;
   im.setShape(input, [1, height, width, channels]);
 
-  let embeddingOp = -1;
-  graph.operators.forEach((op, i) => {
-    if (isGlobalPool(op, im)) embeddingOp = i;
-  });
-  if (embeddingOp < 0) {
-    throw new InvalidModelError(
-      'TFLite model has no global average pool (AVERAGE_POOL_2D over the whole feature map, or MEAN over height and width), so there is no embedding to take',
-    );
-  }
+  const embeddingOp = embeddingOperator(model, im);
 
   const layers: BackboneLayer[] = [];
   const classifier: BackboneLayer[] = [];
@@ -126,6 +118,24 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
     multiplyAdds,
   };
   return { spec, input, layers, embedding, classifier, output };
+}
+
+/**
+ * Index of the operator whose output is the embedding: the last global average pool (AVERAGE_POOL_2D over the
+ * whole map, or MEAN over height and width).
+ * @throws InvalidModelError when there is none
+ */
+export function embeddingOperator(model: TfliteModel, im: Importer): number {
+  let embeddingOp = -1;
+  model.subgraphs[0].operators.forEach((op, i) => {
+    if (isGlobalPool(op, im)) embeddingOp = i;
+  });
+  if (embeddingOp < 0) {
+    throw new InvalidModelError(
+      'TFLite model has no global average pool (AVERAGE_POOL_2D over the whole feature map, or MEAN over height and width), so there is no embedding to take',
+    );
+  }
+  return embeddingOp;
 }
 
 /**

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackboneModel } from '../../shared/backbone/backbone-model.ts';
-import { importTflite } from '../../shared/backbone/import-tflite.ts';
+import { importBackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { embedImage } from '../../shared/embed-image.ts';
 import { loadRuntime } from '../../trainer/runtime.ts';
 import { backbonePath, imagePath, REPO_DIR, smallImageFolder, tempDir } from '../helpers/node-fixtures.ts';
@@ -45,8 +44,10 @@ describe('npm start, then train while it runs, then classify (the newcomer flow,
     expect(response.status).toBe(200);
     const fromWorker = (await response.json()) as { embedding: number[]; dimensions: number };
     const runtime = await loadRuntime();
-    const model = createBackboneModel(importTflite(new Uint8Array(readFileSync(BACKBONE))));
-    const fromNode = embedImage(new Uint8Array(photo), model, { maxImagePixels: 50_000_000, runtime: runtime.image }).embedding;
+    // As the CLI builds it: the int8 engine for this quantised backbone, the same kernels as in workerd.
+    const model = importBackboneModel(new Uint8Array(readFileSync(BACKBONE)), { embeddingOnly: true, int8Kernels: runtime.int8Kernels });
+    const { embedding: fromNode, timing } = embedImage(new Uint8Array(photo), model, { maxImagePixels: 50_000_000, runtime: runtime.image });
+    expect(timing.engine).toBe('int8-simd');
     model.dispose();
     expect(fromWorker.dimensions).toBe(1280);
     let maxDiff = 0;

@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
-import { importTflite } from '../../shared/backbone/import-tflite.ts';
+import { importBackboneModel, type BackboneModel } from '../../shared/backbone/backbone-model.ts';
 import { AUGMENTED_VIEWS } from '../../shared/image/augment.ts';
 import { embedFolder, type EmbeddedFolder } from '../../trainer/embed-folder.ts';
 import { EmbeddingCache } from '../../trainer/embedding-cache.ts';
@@ -21,8 +20,11 @@ describe('embedFolder on worker threads', () => {
   let files: LabelledFile[];
 
   beforeAll(async () => {
-    image = (await loadRuntime()).image;
-    model = createBackboneModel(importTflite(bytes, { name: NAME }));
+    const runtime = await loadRuntime();
+    image = runtime.image;
+    // As train builds it (the int8 engine for this quantised backbone); the workers must build the same.
+    model = importBackboneModel(bytes, { name: NAME, embeddingOnly: true, int8Kernels: runtime.int8Kernels });
+    expect(model.engine).toBe('int8-simd');
     const dir = smallImageFolder(2);
     // An undecodable photo: skipped with the same reason on any thread.
     writeFileSync(join(dir, 'ants', 'zz-broken.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
@@ -32,7 +34,7 @@ describe('embedFolder on worker threads', () => {
 
   const run = (cacheDir: string, threads: number): Promise<EmbeddedFolder> => {
     mkdirSync(cacheDir, { recursive: true });
-    const cache = new EmbeddingCache(cacheDir, 'bb-test', model.spec.embeddingSize);
+    const cache = new EmbeddingCache(cacheDir, 'bb-test', model.spec.embeddingSize, model.engine);
     return embedFolder(files, model, cache, image, { quiet: true, histograms: true, augment: (f) => f.label === 'bees', threads, backbone: { bytes, name: NAME } });
   };
   const fingerprint = (r: EmbeddedFolder) => r.examples.map((e) => ({ name: e.file.name, embedding: bits(e.embedding), histogram: bits(e.histogram), views: e.views.map(bits) }));

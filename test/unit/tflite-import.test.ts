@@ -304,7 +304,7 @@ describe('createBackboneModel', () => {
   });
 });
 
-describe('importBackboneModel (the serving path: weights written into the wasm heap, packed up front)', () => {
+describe('importBackboneModel on the float path (weights written into the wasm heap, packed up front)', () => {
   beforeAll(async () => {
     await loadRuntime();
   });
@@ -314,7 +314,7 @@ describe('importBackboneModel (the serving path: weights written into the wasm h
       const bytes = fixture(file);
       const before = tf.memory().numTensors;
       const plain = createBackboneModel(importTflite(bytes, { embeddingOnly: true }));
-      const served = importBackboneModel(bytes, { name: file, embeddingOnly: true });
+      const served = importBackboneModel(bytes, { name: file, embeddingOnly: true, engine: 'float32-tfjs' });
       try {
         expect(served.spec).toEqual({ ...plain.spec, name: file });
         const graph = { spec: plain.spec } as BackboneGraph;
@@ -348,7 +348,7 @@ describe('importBackboneModel (the serving path: weights written into the wasm h
     const bytes = fixture('mobilenet_v1_0.25_128_quant.tflite');
     const graph = importTflite(bytes);
     const plain = createBackboneModel(graph);
-    const served = importBackboneModel(bytes);
+    const served = importBackboneModel(bytes, { engine: 'float32-tfjs' });
     try {
       const pixels = modelInput('hot_dog.jpg', graph);
       expect(served.classify(pixels, 1)).toEqual(plain.classify(pixels, 1));

@@ -62,6 +62,8 @@ describe('POST /v1/classify with a head trained in the test', () => {
     expect(body.predictions[0].score + body.predictions[1].score).toBeCloseTo(1, 5);
     expect(body.model).toEqual({ head: version, backbone: backboneId });
     expect(Object.keys(body.timing_ms)).toEqual(expect.arrayContaining(['decode', 'resize', 'forward', 'head', 'total']));
+    // The quantised backbone runs on the integer kernels inside workerd, and the timing says so.
+    expect((body.model as Record<string, unknown>).engine).toBe('int8-simd');
   });
 
   it('honours top_k', async () => {

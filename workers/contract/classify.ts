@@ -14,7 +14,11 @@ const ModelAnswerSchema = z.object({
   candidate: z.string().optional().openapi({ description: 'the label it would have been, when label is null' }),
   ood: OodSchema.optional(),
   predictions: z.array(PredictionSchema),
-  model: z.object({ head: z.string(), backbone: z.string() }),
+  model: z.object({
+    head: z.string(),
+    backbone: z.string(),
+    engine: z.enum(['int8-simd', 'float32-tfjs']).openapi({ description: 'what ran the backbone: the int8 engine (quantised backbones) or the float tfjs path' }),
+  }),
 });
 
 const timingFields = { load: z.number(), decode: z.number(), resize: z.number(), forward: z.number(), head: z.number(), total: z.number() };

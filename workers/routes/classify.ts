@@ -38,7 +38,7 @@ function answer(serving: ServingModels, embedding: Float32Array, topK: number, m
   return {
     ...decision,
     predictions: ranked.slice(0, topK),
-    model: { head: serving.headManifest.version, backbone: serving.backbone.manifest.id },
+    model: { head: serving.headManifest.version, backbone: serving.backbone.manifest.id, engine: serving.backbone.model.engine },
   };
 }
 
@@ -61,7 +61,8 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
   }
   const serving = await models.serving(names[0]);
   const loaded = Date.now();
-  const { embedding, timing } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
+  // The engine is said in `model.engine`; timing_ms and Server-Timing carry milliseconds only.
+  const { embedding, timing: { engine: _engine, ...timing } } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
   const headStart = Date.now();
   const body = answer(serving, embedding, topK, minScore);
   const done = Date.now();
@@ -82,7 +83,7 @@ async function classifyMany(
 ) {
   const servings = await Promise.all(names.map((name) => vars.models.serving(name).catch(errorEntry)));
   const loaded = Date.now();
-  const timing: EmbedTiming = { decode: 0, resize: 0, forward: 0 };
+  const timing: Omit<EmbedTiming, 'engine'> = { decode: 0, resize: 0, forward: 0 };
   const embeddings = new Map<string, Float32Array>();
   for (const serving of servings) {
     if ('error' in serving || embeddings.has(serving.backbone.manifest.id)) continue;
