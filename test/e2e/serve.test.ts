@@ -94,8 +94,8 @@ describe('npm start, then train while it runs, then classify (the newcomer flow,
       body: readFileSync(join(REPO_DIR, '../shared/datasets/hymenoptera/val/bees/1032546534_06907fe3b3.jpg')),
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { predictions: { label: string; score: number }[]; model: { head: string; backbone: string } };
-    expect(body.model).toEqual({ head: version, backbone: 'bb-7aad0c74c5e3c06e' });
+    const body = (await response.json()) as { predictions: { label: string; score: number }[]; model: { head: string; backbone: string; engine: string } };
+    expect(body.model).toEqual({ head: version, backbone: 'bb-7aad0c74c5e3c06e', engine: 'int8-simd' });
     expect(body.predictions[0].label).toBe('bees');
     const model = (await (await fetch(`${url}/v1/model`)).json()) as { head: { version: string; labels: string[] } };
     expect(model.head).toMatchObject({ version, labels: ['ants', 'bees'] });
