@@ -80,7 +80,10 @@ describe('edgehead export: the served classifier as a TensorFlow.js model (again
       for (const p of served.predictions) maxDiff = Math.max(maxDiff, Math.abs(p.score - local.find((l) => l.label === p.label)!.score));
     }
     expect(winners).toEqual(new Set(['ants', 'bees']));
-    expect(maxDiff).toBeLessThan(1e-5);
+    // The service runs this quantised backbone on the int8 engine; the export is its float32 twin, so the
+    // probabilities agree to a few hundredths (measured 0.043), not bit for bit (unit test classifier-export
+    // checks the float maths within 1e-4).
+    expect(maxDiff).toBeLessThan(0.1);
   });
 
   it('runs in headless Chromium with the README\'s own snippet (canvas resize, bundled tfjs, cpu backend): the service\'s top-1', async () => {

@@ -69,7 +69,7 @@ describe('edgehead push against edgehead serve (real wrangler dev with local D1 
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect((JSON.parse(evaluated.stdout) as { head: { version: string } }).head.version).toBe(version);
     const bad = await runCli(['train', '--model', 'Not_OK', '--data', data], env);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--model must be 1 to 32 characters');
   });
 
