@@ -135,4 +135,15 @@ describe('the typed client (hc over AppType)', () => {
     expect(refused.status).toBe(401);
     if (refused.status === 401) expect((await refused.json()).error.code).toBe('unauthorized');
   });
+
+  it('reaches a named model: /v1/models CRUD and its per-model routes, typed', async () => {
+    const created = await adminApi.v1.models.$post({ json: { name: 'birds', trainEveryMinutes: 60 } });
+    expect(created.status).toBe(201);
+    const labels = await adminApi.v1.models[':name'].labels.$get({ param: { name: 'birds' } });
+    if (!labels.ok) throw new Error(`expected 200, got ${labels.status}`);
+    expect(await labels.json()).toEqual({ labels: [], total: 0 });
+    const listed = await adminApi.v1.models.$get();
+    if (!listed.ok) throw new Error(`expected 200, got ${listed.status}`);
+    expect((await listed.json()).models.map((m) => m.name)).toEqual(['birds', 'default']);
+  });
 });
