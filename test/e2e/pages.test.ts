@@ -174,8 +174,8 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     const page = await browser.newPage();
     const seen = watch(page, server.url);
     await page.goto(`${server.url}/`);
-    // Keyboard: the file picker is reachable with Tab from the top of the page.
-    for (let i = 0; i < 4 && (await page.evaluate(() => document.activeElement?.id)) !== 'file'; i++) await page.keyboard.press('Tab');
+    // Keyboard: the model picker, then the file picker, are reachable with Tab from the top of the page.
+    for (let i = 0; i < 5 && (await page.evaluate(() => document.activeElement?.id)) !== 'file'; i++) await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('file');
     // No layout jump while waiting: the status line and the answer's box stay where they were before the photo.
     const boxes = () => page.evaluate(() => ['status', 'result'].map((id) => { const r = document.getElementById(id)!.getBoundingClientRect(); return [r.top, r.left, r.width]; }));
