@@ -174,8 +174,8 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     const page = await browser.newPage();
     const seen = watch(page, server.url);
     await page.goto(`${server.url}/`);
-    // Keyboard: the file picker is reachable with Tab from the top of the page.
-    for (let i = 0; i < 4 && (await page.evaluate(() => document.activeElement?.id)) !== 'file'; i++) await page.keyboard.press('Tab');
+    // Keyboard: the model picker, then the file picker, are reachable with Tab from the top of the page.
+    for (let i = 0; i < 5 && (await page.evaluate(() => document.activeElement?.id)) !== 'file'; i++) await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('file');
     // No layout jump while waiting: the status line and the answer's box stay where they were before the photo.
     const boxes = () => page.evaluate(() => ['status', 'result'].map((id) => { const r = document.getElementById(id)!.getBoundingClientRect(); return [r.top, r.left, r.width]; }));
@@ -183,10 +183,69 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     await page.getByLabel(/Choose a photo/).setInputFiles(join(datasetPath('hymenoptera'), 'val', 'bees', readdirSync(join(datasetPath('hymenoptera'), 'val', 'bees')).sort()[0]));
     await expect.poll(() => page.locator('#bars li').count(), { timeout: 60_000 }).toBe(2);
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { head: string; backbone: string };
-    expect(await page.locator('#meta').textContent()).toMatch(new RegExp(`^Answered in \\d+ ms by head ${health.head} on backbone ${health.backbone}\\.$`));
+    expect(await page.locator('#meta').textContent()).toMatch(new RegExp(`^Answered in \\d+ ms by model default, head ${health.head} on backbone ${health.backbone}\\.$`));
     expect(await page.locator('#bars li').first().textContent()).toMatch(/^(ants|bees): \d+\.\d%$/);
     expect(await boxes()).toEqual(before);
     await checkLayout(page, 'try');
+    expect(await axeViolations(page)).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    expect(seen.outside).toEqual([]);
+  });
+
+  it('named models: create birds on /admin, teach and train it apart from default, then ask it on /', async () => {
+    const page = await browser.newPage();
+    const seen = watch(page, server.url);
+    const message = () => page.locator('#message').textContent();
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel('Admin token').fill(readDevVarsToken()!);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('#admin').waitFor({ state: 'visible' });
+    expect(await page.getByRole('button', { name: 'Delete model' }).isHidden()).toBe(true);
+
+    // The name rule in plain words; a model made and deleted (after confirming) leaves the picker as it was.
+    await page.getByLabel('New model name').fill('Birds!');
+    await page.getByRole('button', { name: 'Create model' }).click();
+    await expect.poll(message).toMatch(/^A model name is 1 to 32 lowercase letters/);
+    await page.getByLabel('New model name').fill('scratch');
+    await page.getByRole('button', { name: 'Create model' }).click();
+    await expect.poll(message).toBe('Created model scratch.');
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: 'Delete model' }).click();
+    await expect.poll(message).toBe('Deleted model scratch.');
+    expect(await page.getByLabel('Model', { exact: true }).locator('option').allTextContents()).toEqual(['default']);
+
+    await page.getByLabel('New model name').fill('birds');
+    await page.getByRole('button', { name: 'Create model' }).click();
+    await expect.poll(message).toBe('Created model birds.');
+    expect(new URL(page.url()).search).toBe('?model=birds');
+    for (const [label, files] of [['sparrow', photos('ants', 12)], ['robin', photos('bees', 12)]] as const) {
+      await page.getByLabel('Label', { exact: true }).fill(label);
+      await page.getByLabel('Photos').setInputFiles([...files]);
+      await page.getByRole('button', { name: 'Add photos' }).click();
+      await expect.poll(message, { timeout: 60_000 }).toBe(`Added 12 of 12 photos to ${label}.`);
+    }
+    await page.getByRole('button', { name: 'Train' }).click();
+    await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 120_000 }).toMatch(/^Run published\b.*\(new version h-/);
+    const version = /new version (h-\S+)\)/.exec((await page.locator('#train-status').textContent())!)![1];
+    // A reload keeps the model (it is in the URL) and shows its own labels and head.
+    await page.reload();
+    await page.getByRole('heading', { name: `Head ${version} (serving)` }).waitFor();
+    await page.getByRole('heading', { name: 'robin (12)' }).waitFor();
+    expect(await page.getByLabel('Model', { exact: true }).inputValue()).toBe('birds');
+    expect(await page.getByRole('heading', { name: /^(bees|fourmis) / }).count()).toBe(0);
+    await checkLayout(page, 'admin-birds');
+    expect(await axeViolations(page)).toEqual([]);
+    // default's labels are untouched by what birds was taught.
+    await page.getByLabel('Model', { exact: true }).selectOption('default');
+    await page.getByRole('heading', { name: 'bees (13)' }).waitFor();
+    expect(await page.getByRole('heading', { name: /^(sparrow|robin) / }).count()).toBe(0);
+    expect(new URL(page.url()).search).toBe('');
+
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Model', { exact: true }).selectOption('birds');
+    await page.getByLabel(/Choose a photo/).setInputFiles(join(datasetPath('hymenoptera'), 'val', 'ants', readdirSync(join(datasetPath('hymenoptera'), 'val', 'ants')).sort()[0]));
+    await expect.poll(() => page.locator('#meta').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`^Answered in \\d+ ms by model birds, head ${version} on backbone `));
+    expect(await page.locator('#bars li').first().textContent()).toMatch(/^(sparrow|robin): \d+\.\d%$/);
     expect(await axeViolations(page)).toEqual([]);
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);

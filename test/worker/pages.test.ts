@@ -17,6 +17,8 @@ describe('web pages', () => {
     expect(html).toMatch(/^<!DOCTYPE html>|^<html/i);
     expect(html).toContain('<input id="file" type="file"');
     expect(html).toContain('src="/assets/try.js"');
+    // The model picker is filled server-side (listing models is admin-only) with default chosen.
+    expect(html).toMatch(/<label for="model">Model<\/label>\s*<select id="model"><option value="default" selected="">default<\/option><\/select>/);
   });
 
   it('serves /admin with a field labelled "Admin token" and no data before the token is given', async () => {

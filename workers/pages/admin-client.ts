@@ -7,6 +7,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const JSON_HEADERS = { 'content-type': 'application/json' };
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
 function button(text, onClick, label) { const b = el('button', text); b.type = 'button'; if (label) b.setAttribute('aria-label', label); b.addEventListener('click', onClick); return b; }
+/** The model every action goes to, kept in the URL (?model=NAME) so a reload keeps it. */
+let model = new URLSearchParams(location.search).get('model') || 'default';
+const root = () => model === 'default' ? '/v1' : '/v1/models/' + encodeURIComponent(model);
 function say(text, error) { $('message').textContent = text; $('message').className = error ? 'error' : 'muted'; }
 
 async function api(path, init) {
@@ -22,7 +25,7 @@ async function act(action, done) {
   try { await action(); if (done) say(done); } catch (e) { say(e.message, true); }
   await refresh();
 }
-const exampleUrl = (id) => '/v1/examples/' + id;
+const exampleUrl = (id) => root() + '/examples/' + id;
 const relabel = (id, label) => api(exampleUrl(id), { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify({ label }) });
 const removeExample = (id) => api(exampleUrl(id), { method: 'DELETE' });
 
@@ -48,14 +51,14 @@ function exampleThumb(e) {
 }
 
 async function renderLabels() {
-  const { labels } = await api('/v1/labels');
+  const { labels } = await api(root() + '/labels');
   const box = $('labels'); box.replaceChildren();
   $('known-labels').replaceChildren(...labels.map((l) => { const o = el('option'); o.value = l.label; return o; }));
   if (labels.length === 0) box.append(el('p', 'No labels yet: type a label, choose or drop photos and press "Add photos".', 'muted'));
-  const pages = await Promise.all(labels.map((l) => api('/v1/examples?limit=8&label=' + encodeURIComponent(l.label))));
+  const pages = await Promise.all(labels.map((l) => api(root() + '/examples?limit=8&label=' + encodeURIComponent(l.label))));
   labels.forEach(({ label, count }, i) => {
     const card = el('div', null, 'card');
-    const path = '/v1/labels/' + encodeURIComponent(label);
+    const path = root() + '/labels/' + encodeURIComponent(label);
     card.append(el('h3', label + ' (' + count + ')'));
     card.append(el('div', null, 'row'));
     card.lastChild.append(
@@ -73,7 +76,7 @@ async function renderLabels() {
 async function showAll(label, thumbs) {
   const all = []; let cursor = null;
   do {
-    const page = await api('/v1/examples?limit=200&label=' + encodeURIComponent(label) + (cursor ? '&cursor=' + cursor : ''));
+    const page = await api(root() + '/examples?limit=200&label=' + encodeURIComponent(label) + (cursor ? '&cursor=' + cursor : ''));
     all.push(...page.examples); cursor = page.cursor;
   } while (cursor);
   thumbs.replaceChildren(...all.map(exampleThumb));
@@ -81,7 +84,7 @@ async function showAll(label, thumbs) {
 
 async function renderSuspects() {
   const box = $('suspects'); box.replaceChildren();
-  const suspects = (await api('/v1/examples?suspect=true&limit=50')).examples;
+  const suspects = (await api(root() + '/examples?suspect=true&limit=50')).examples;
   if (suspects.length === 0) return;
   box.append(el('h3', 'Photos that may be mislabelled'));
   const thumbs = el('div', null, 'thumbs');
@@ -100,7 +103,7 @@ async function upload(label, files) {
   let failed = 0;
   for (const [i, file] of files.entries()) {
     $('upload-count').textContent = 'Adding ' + (i + 1) + ' of ' + files.length + '...';
-    try { await api('/v1/examples?label=' + encodeURIComponent(label), { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file }); }
+    try { await api(root() + '/examples?label=' + encodeURIComponent(label), { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file }); }
     catch (e) { failed++; errors.append(el('li', file.name + ': ' + e.message)); }
     progress.value = i + 1;
   }
@@ -116,7 +119,7 @@ function table(id, head, rows) {
 }
 
 async function renderRuns() {
-  const { runs } = await api('/v1/runs?limit=10');
+  const { runs } = await api(root() + '/runs?limit=10');
   table('runs', ['started', 'trigger', 'decision', 'reason', 'published'], runs.map((r) => [r.startedAt.replace('T', ' ').slice(0, 19), r.trigger, r.status, r.reason || '', r.publishedVersion || '']));
   if (runs[0] && runs[0].status === 'running' && !training) watchRun(runs[0].id);
 }
@@ -129,10 +132,10 @@ function runSummary(run) {
 let training = false;
 async function watchRun(id) {
   training = true; $('train').disabled = true;
-  const started = Date.now();
+  const started = Date.now(), base = root();
   $('train-status').textContent = 'Run ' + id + ' is training...';
   for (;;) {
-    const { run } = await api('/v1/runs/' + id).catch(() => ({ run: null }));
+    const { run } = await api(base + '/runs/' + id).catch(() => ({ run: null }));
     if (run && run.status !== 'running') { $('train-elapsed').textContent = ''; $('train-status').textContent = runSummary(run); break; }
     $('train-elapsed').textContent = Math.round((Date.now() - started) / 1000) + ' s';
     await sleep(1000);
@@ -144,14 +147,14 @@ async function watchRun(id) {
 async function train() {
   training = true; $('train').disabled = true;
   $('train-status').textContent = 'Starting a training run...';
-  const started = Date.now();
+  const started = Date.now(), base = root();
   let run = null;
-  const posted = api('/v1/train', { method: 'POST' }).then((body) => { run = body.run; }, (e) => { run = { status: 'failed', reason: e.message, code: e.code }; });
+  const posted = api(base + '/train', { method: 'POST' }).then((body) => { run = body.run; }, (e) => { run = { status: 'failed', reason: e.message, code: e.code }; });
   // The request answers when the run ends; meanwhile the run log says how far it is.
   while (!run) {
     await Promise.race([posted, sleep(1000)]);
     if (run) break;
-    const latest = (await api('/v1/runs?limit=1').catch(() => ({ runs: [] }))).runs[0];
+    const latest = (await api(base + '/runs?limit=1').catch(() => ({ runs: [] }))).runs[0];
     if (latest && latest.status === 'running') $('train-status').textContent = 'Run ' + latest.id + ' is training...';
     $('train-elapsed').textContent = Math.round((Date.now() - started) / 1000) + ' s';
   }
@@ -159,7 +162,7 @@ async function train() {
   training = false; $('train').disabled = false;
   if (run.code === 'training_in_progress') {
     // Another run (the cron's, or another tab's) holds the lease: follow that one instead.
-    const going = (await api('/v1/runs?limit=10')).runs.find((r) => r.status === 'running');
+    const going = (await api(root() + '/runs?limit=10')).runs.find((r) => r.status === 'running');
     if (going) return watchRun(going.id);
   }
   $('train-status').textContent = run.id ? runSummary(run) : 'Training failed: ' + run.reason;
@@ -167,7 +170,7 @@ async function train() {
 }
 
 async function showMistakes(version, box) {
-  const { mistakes } = await api('/v1/heads/' + version + '/mistakes');
+  const { mistakes } = await api(root() + '/heads/' + version + '/mistakes');
   box.append(el('h4', 'Holdout photos it gets wrong (' + mistakes.length + ')'));
   if (mistakes.length === 0) { box.append(el('p', 'None recorded: every holdout photo right, or a head not trained by the service.', 'muted')); return; }
   const thumbs = el('div', null, 'thumbs mistakes');
@@ -183,7 +186,7 @@ async function showMistakes(version, box) {
 let shownHead = null;
 async function showHead(version) {
   shownHead = version;
-  const { head, serving } = await api('/v1/heads/' + version);
+  const { head, serving } = await api(root() + '/heads/' + version);
   const box = $('head-detail'); box.replaceChildren(el('h3', 'Head ' + version + (serving ? ' (serving)' : '')));
   const m = head.metrics;
   if (!m) box.append(el('p', 'This head has no stored metrics.', 'muted'));
@@ -196,7 +199,7 @@ async function showHead(version) {
 }
 
 async function renderHeads() {
-  const { heads, serving } = await api('/v1/heads');
+  const { heads, serving } = await api(root() + '/heads');
   const chart = accuracyChart(heads);
   $('accuracy-chart').replaceChildren(...(chart ? [chart] : []));
   table('heads', ['version', 'trained', 'accuracy', 'labels', ''], heads.map((h) => {
@@ -205,13 +208,36 @@ async function renderHeads() {
     if (h.serving) actions.append(el('strong', 'serving'));
     else {
       const text = serving && h.version < serving ? 'Roll back to this one' : 'Serve this one';
-      actions.append(button(text, () => act(() => api('/v1/heads/' + h.version + '/promote', { method: 'POST' }), 'Now serving ' + h.version + '.')));
+      actions.append(button(text, () => act(() => api(root() + '/heads/' + h.version + '/promote', { method: 'POST' }), 'Now serving ' + h.version + '.')));
     }
     return [h.version, h.trainedAt.replace('T', ' ').slice(0, 19), h.metrics ? pct(h.metrics.accuracy) : '', h.labels.join(', '), actions];
   }));
   if (heads.length === 0) { $('head-detail').replaceChildren(el('p', 'No head yet: add photos for at least two labels and press Train.', 'muted')); return; }
   const keep = heads.find((h) => h.version === shownHead);
   await showHead(keep ? keep.version : (heads.find((h) => h.serving) || heads[0]).version);
+}
+
+/** Switches every action to another model and writes it in the URL. */
+function pick(name) {
+  model = name; shownHead = null;
+  history.replaceState(null, '', name === 'default' ? '/admin' : '/admin?model=' + encodeURIComponent(name));
+  $('delete-model').hidden = name === 'default';
+}
+
+async function renderModels() {
+  const { models } = await api('/v1/models');
+  if (!models.some((m) => m.name === model)) { if (model !== 'default') say('There is no model "' + model + '": showing default.', true); pick('default'); }
+  $('model-pick').replaceChildren(...models.map((m) => { const o = el('option', m.name); o.value = m.name; o.selected = m.name === model; return o; }));
+  $('delete-model').hidden = model === 'default';
+}
+
+async function createModel(name) {
+  if (!/^[a-z0-9-]{1,32}$/.test(name)) { say('A model name is 1 to 32 lowercase letters (a-z), digits and hyphens, like "birds" or "shop-2".', true); return; }
+  try { await api('/v1/models', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name }) }); }
+  catch (e) { say(e.code === 'model_exists' ? 'There is already a model called "' + name + '".' : e.message, true); return; }
+  $('new-model').value = ''; pick(name); await renderModels();
+  say('Created model ' + name + '.');
+  await refresh();
 }
 
 async function refresh() {
@@ -221,7 +247,7 @@ async function refresh() {
 }
 
 async function open() {
-  try { await api('/v1/labels'); }
+  try { await renderModels(); }
   catch (e) { sessionStorage.removeItem('edgehead-token'); say('That token was refused: ' + e.message, true); return; }
   $('token-form').hidden = true; $('admin').hidden = false; say('');
   await refresh();
@@ -234,6 +260,13 @@ drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.ad
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); upload($('upload-label').value.trim(), [...e.dataTransfer.files]); });
 $('train').addEventListener('click', train);
+$('model-pick').addEventListener('change', (e) => { pick(e.target.value); say(''); refresh(); });
+$('create-model-form').addEventListener('submit', (e) => { e.preventDefault(); createModel($('new-model').value.trim()); });
+$('delete-model').addEventListener('click', () => {
+  if (model === 'default' || !window.confirm('Delete the model "' + model + '" with all its photos, runs and heads? This cannot be undone.')) return;
+  const gone = model;
+  act(async () => { await api('/v1/models/' + encodeURIComponent(gone), { method: 'DELETE' }); pick('default'); await renderModels(); }, 'Deleted model ' + gone + '.');
+});
 if (sessionStorage.getItem('edgehead-token')) open();
 `;
 

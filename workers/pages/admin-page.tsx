@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-/** `/admin`: labels and examples, training, head versions and their metrics. Data comes from the JSON API. */
+/** `/admin`: named models (pick, create, delete), and per model: labels and examples, training, head versions and their metrics. Data comes from the JSON API. */
 import { Layout } from './layout.tsx';
 
 export function AdminPage() {
@@ -13,6 +13,20 @@ export function AdminPage() {
       </form>
       <p id="message" role="status" class="muted"></p>
       <div id="admin" hidden>
+        <section aria-labelledby="models-h">
+          <h2 id="models-h">Models</h2>
+          <div class="row">
+            <label for="model-pick">Model</label>
+            <select id="model-pick"></select>
+            <button id="delete-model" type="button">Delete model</button>
+          </div>
+          <form id="create-model-form" class="row">
+            <label for="new-model">New model name</label>
+            <input id="new-model" required maxlength={32} autocomplete="off" aria-describedby="new-model-hint" />
+            <button type="submit">Create model</button>
+            <span id="new-model-hint" class="muted">1 to 32 of a-z, 0-9 and "-"</span>
+          </form>
+        </section>
         <section aria-labelledby="labels-h">
           <h2 id="labels-h">Labels</h2>
           <form id="upload-form" class="drop">

@@ -1,7 +1,9 @@
 /** @jsxImportSource hono/jsx */
 /** The web pages and their assets, all served by the worker itself under a self-only Content-Security-Policy. */
 import { Hono } from 'hono';
+import { DEFAULT_MODEL } from '../../shared/models/model-name.ts';
 import type { AppEnv } from '../app-env.ts';
+import { D1ModelRegistry } from '../model-registry.ts';
 import { ADMIN_JS } from './admin-client.ts';
 import { AdminPage } from './admin-page.tsx';
 import { PAGES_CSS } from './pages-css.ts';
@@ -21,7 +23,12 @@ const ASSETS: Record<string, { body: string; type: string }> = {
 export const pageRoutes = new Hono<AppEnv>()
   .use('/', async (c, next) => { await next(); c.header('content-security-policy', PAGES_CSP); })
   .use('/admin', async (c, next) => { await next(); c.header('content-security-policy', PAGES_CSP); c.header('referrer-policy', 'no-referrer'); })
-  .get('/', (c) => c.html(<TryPage />))
+  .get('/', async (c) => {
+    // Listing models is admin-only; the try page needs only their names, which `?model=` on classify reveals anyway.
+    const names = (await new D1ModelRegistry(c.env.DB).list()).map((m) => m.name);
+    const picked = c.req.query('model');
+    return c.html(<TryPage models={names} selected={picked !== undefined && names.includes(picked) ? picked : DEFAULT_MODEL} />);
+  })
   .get('/admin', (c) => c.html(<AdminPage />))
   .get('/assets/:name', (c) => {
     const asset = ASSETS[c.req.param('name')];

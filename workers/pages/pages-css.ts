@@ -13,8 +13,8 @@ a{color:#0b4f9c}h1{margin:.5rem 0 1rem}
 .bars{list-style:none;padding:0;margin:0}.bars li{margin:.35rem 0}
 .bar{height:1rem;background:#e9ecef;border-radius:4px;overflow:hidden}.bar span{display:block;height:100%;background:#1d6fb8}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0}
-input,button{font:inherit;max-width:100%}button{padding:.3rem .8rem;cursor:pointer}
-button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f4a261;outline-offset:2px}
+input,button,select{font:inherit;max-width:100%}button{padding:.3rem .8rem;cursor:pointer}
+button:focus-visible,input:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid #f4a261;outline-offset:2px}
 .labels{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem;margin-top:1rem}
 .card{background:#fff;border-radius:8px;padding:.75rem;border:1px solid #dee2e6;min-width:0}
 .thumbs{display:flex;flex-wrap:wrap;gap:.5rem}.thumbs figure{margin:0;width:96px}.thumbs img{width:96px;height:96px;object-fit:cover;display:block;background:#e9ecef}

@@ -1,4 +1,4 @@
-/** The `/` page's browser script (served at /assets/try.js): sends the photo to /v1/classify, draws the answer. */
+/** The `/` page's browser script (served at /assets/try.js): sends the photo to /v1/classify?model=<picked>, draws the answer. */
 export const TRY_JS = String.raw`
 const MESSAGES = {
   too_large: 'This photo is too large to send. Try a smaller one.',
@@ -14,7 +14,7 @@ const pct = (x) => (x * 100).toFixed(1) + '%';
 
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
 
-function show(answer) {
+function show(answer, name) {
   const bars = $('bars'); bars.replaceChildren();
   for (const p of answer.predictions) {
     const li = el('li'); li.append(el('div', p.label + ': ' + pct(p.score)));
@@ -26,8 +26,7 @@ function show(answer) {
     const why = REASONS[answer.reason] || answer.reason;
     status.textContent = 'Unknown (' + why + ')' + (answer.candidate ? ': closest is ' + answer.candidate + ' at ' + pct(answer.score) : '');
   } else status.textContent = answer.label + ' (' + pct(answer.score) + ')';
-  const model = answer.model.name ? 'model ' + answer.model.name + ', ' : '';
-  $('meta').textContent = 'Answered in ' + answer.timing_ms.total + ' ms by ' + model + 'head ' + answer.model.head + ' on backbone ' + answer.model.backbone + '.';
+  $('meta').textContent = 'Answered in ' + answer.timing_ms.total + ' ms by model ' + (answer.model.name || name) + ', head ' + answer.model.head + ' on backbone ' + answer.model.backbone + '.';
 }
 
 async function classify(file) {
@@ -36,9 +35,10 @@ async function classify(file) {
   $('bars').replaceChildren(); $('meta').textContent = '';
   const preview = $('preview'); if (preview.src) URL.revokeObjectURL(preview.src); preview.src = URL.createObjectURL(file); preview.hidden = false;
   try {
-    const response = await fetch('/v1/classify', { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file });
+    const name = $('model').value;
+    const response = await fetch('/v1/classify?model=' + encodeURIComponent(name), { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file });
     const body = await response.json().catch(() => null);
-    if (response.ok && body) show(body);
+    if (response.ok && body) show(body, name);
     else {
       const code = body && body.error ? body.error.code : 'http_' + response.status;
       $('status').className = 'error'; $('status').textContent = MESSAGES[code] || (body && body.error ? body.error.message : 'The service answered ' + response.status + '.');

@@ -2,10 +2,17 @@
 /** `/`: pick, drop, paste or photograph an image and see what the serving head says. */
 import { Layout } from './layout.tsx';
 
-export function TryPage() {
+/** `models`: the names to pick from (server-rendered: the model listing itself is admin-only). */
+export function TryPage(props: { models: string[]; selected: string }) {
   return (
     <Layout title="edgehead: try it" script="try.js">
       <h1>Try it</h1>
+      <div class="row">
+        <label for="model">Model</label>
+        <select id="model">
+          {props.models.map((name) => <option value={name} selected={name === props.selected}>{name}</option>)}
+        </select>
+      </div>
       <div id="drop" class="drop">
         <label for="file">Choose a photo (or drop or paste one here)</label>
         <input id="file" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" />
