@@ -254,7 +254,8 @@ async function open() {
 }
 
 $('token-form').addEventListener('submit', (e) => { e.preventDefault(); sessionStorage.setItem('edgehead-token', $('token').value); open(); });
-$('upload-form').addEventListener('submit', (e) => { e.preventDefault(); upload($('upload-label').value.trim(), [...$('upload-files').files]).then(() => { $('upload-files').value = ''; }); });
+// The picked files are taken (and the picker cleared) when the upload starts, so photos picked while it runs are kept.
+$('upload-form').addEventListener('submit', (e) => { e.preventDefault(); const files = [...$('upload-files').files]; $('upload-files').value = ''; upload($('upload-label').value.trim(), files); });
 const drop = $('upload-form');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
