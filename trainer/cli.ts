@@ -19,7 +19,7 @@ const INTRO = 'edgehead: a custom image classifier at the edge (frozen pretraine
 const OUTRO = `Backbones: a local .tflite path, or an https URL pinned with --sha256 (or #sha256=HEX); downloads are
 cached in ~/.cache/edgehead. Default: mobilenet_v2_1.0_224_quant from google-coral/test_data.
 The local service: \`edgehead serve\` records its port in the state folder, and the other commands find it there.
-Named models: train, push, evaluate and classify take --model NAME: that model's examples, head and runs instead of
+Named models: train, push, evaluate, classify and export take --model NAME: that model's examples, head and runs instead of
 \`default\`; push and train create it when missing. All models share the backbone.`;
 
 const DATA_HELP = 'an ImageFolder: DIR/<label>/*.jpg or DIR/{train,val}/<label>/*.jpg';
@@ -166,7 +166,7 @@ async function classify(values: Values, files: string[], _log: Log, out: Log): P
 async function exportModel(values: Values, _positionals: string[], log: Log, out: Log): Promise<number> {
   const dir = text(values, 'out');
   if (!dir) throw new UsageError('export needs --out DIR (the folder to write model.json and its weights to)');
-  const result = await runExportCommand({ out: dir, version: text(values, 'version'), url: serviceUrl(values), token: text(values, 'token') ?? process.env.EDGEHEAD_ADMIN_TOKEN, log });
+  const result = await runExportCommand({ out: dir, model: modelOption(values), version: text(values, 'version'), url: serviceUrl(values), token: text(values, 'token') ?? process.env.EDGEHEAD_ADMIN_TOKEN, log });
   const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
   out(values.json ? JSON.stringify(result, null, 2) : `exported head ${result.version} (${result.labels.join(', ')}) to ${result.out}: ${result.files.map((f) => f.path).join(', ')} (${(bytes / 1e6).toFixed(1)} MB)`);
   return 0;
@@ -293,6 +293,7 @@ tf.loadLayersModel runs in a browser or Node: model.json + weight shards (backbo
 graph; input RGB 0..255, output calibrated probabilities per label), head.json (the head alone), labels.txt and a
 README on preprocessing. Token as for push.`,
     options: {
+      model: opt.model,
       out: { type: 'string', value: 'DIR', required: true, help: 'folder to write model.json, its weights, head.json and labels.txt to' },
       version: { type: 'string', value: 'V', help: 'head version to export (default: the serving one)' },
       url: opt.url,

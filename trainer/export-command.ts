@@ -15,6 +15,7 @@ import type { BackboneSpec } from '../shared/backbone/backbone-spec.ts';
 import { backboneIdFor } from '../shared/store/backbone-store.ts';
 import { adminToken, errorMessage, request, serviceBase } from './service-client.ts';
 import { loadRuntime } from './runtime.ts';
+import { DEFAULT_MODEL, modelApiRoot } from '../shared/models/model-name.ts';
 
 export interface ExportOptions {
   /** the service's base URL */
@@ -22,6 +23,8 @@ export interface ExportOptions {
   token?: string;
   /** head version; default: the one the service serves */
   version?: string;
+  /** the named model whose head to export; default `default` */
+  model?: string;
   out: string;
   log: (line: string) => void;
 }
@@ -51,9 +54,9 @@ async function getOk(url: string, token: string, what: string, init: RequestInit
   throw new EdgeheadError(kind, 'export_failed', `fetching ${what} failed (${response.status}): ${await errorMessage(response)}`);
 }
 
-/** The serving head's version, from the public `GET /v1/model`. */
-async function servingVersion(base: string, token: string): Promise<string> {
-  const body = (await (await getOk(`${base}/v1/model`, token, 'the serving model')).json()) as { head: { version: string } };
+/** The serving head's version, from the public `GET <api>/model` (`api`: the model's route root). */
+async function servingVersion(api: string, token: string): Promise<string> {
+  const body = (await (await getOk(`${api}/model`, token, 'the serving model')).json()) as { head: { version: string } };
   return body.head.version;
 }
 
@@ -90,8 +93,8 @@ console.log(labels.map((label, i) => [label, probs[i]]).sort((a, b) => b[1] - a[
 }
 
 /** Downloads head + backbone, checks them, and builds the model's files (model.json and shards first). */
-async function exportFiles(base: string, token: string, version: string, log: (line: string) => void) {
-  const body = (await (await getOk(`${base}/v1/heads/${encodeURIComponent(version)}/weights`, token, `head ${version}`)).json()) as HeadWeightsBody;
+async function exportFiles(base: string, api: string, token: string, version: string, log: (line: string) => void) {
+  const body = (await (await getOk(`${api}/heads/${encodeURIComponent(version)}/weights`, token, `head ${version}`)).json()) as HeadWeightsBody;
   const head = headFromJson(body.head);
   const backboneId = body.backbone.id;
   const tflite = new Uint8Array(await (await getOk(`${base}/v1/backbones/${backboneId}/tflite`, token, `backbone ${backboneId}`)).arrayBuffer());
@@ -140,8 +143,10 @@ export async function runExportCommand(options: ExportOptions): Promise<ExportRe
   const url = new URL(options.url);
   const base = serviceBase(url);
   const token = adminToken(url, options.token);
-  const version = options.version ?? (await servingVersion(base, token));
-  const { files, backboneId, labels } = await exportFiles(base, token, version, options.log);
+  // A model's heads live under its route root; backbones are shared by every model.
+  const api = base + modelApiRoot(options.model ?? DEFAULT_MODEL);
+  const version = options.version ?? (await servingVersion(api, token));
+  const { files, backboneId, labels } = await exportFiles(base, api, token, version, options.log);
   await mkdir(options.out, { recursive: true });
   for (const file of files) await writeFile(join(options.out, file.path), file.bytes);
   return { out: options.out, version, backboneId, labels, files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })) };

@@ -68,6 +68,10 @@ describe('edgehead push against edgehead serve (real wrangler dev with local D1 
     const evaluated = await runCli(['evaluate', '--model', 'hymenoptera', '--data', data, '--out', tempDir('push-report'), '--json'], env);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect((JSON.parse(evaluated.stdout) as { head: { version: string } }).head.version).toBe(version);
+    // export --model takes the model's serving head, not default's.
+    const exported = await runCli(['export', '--model', 'hymenoptera', '--out', tempDir('push-export'), '--url', server.url, '--json'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ version, labels: ['ants', 'bees'] });
     const bad = await runCli(['train', '--model', 'Not_OK', '--data', data], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--model must be 1 to 32 characters');
