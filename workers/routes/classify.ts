@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { embedImage, type EmbedTiming } from '../../shared/embed-image.ts';
-import { BadRequestError, EdgeheadError, toErrorBody, type ErrorBody } from '../../shared/errors.ts';
+import { BadRequestError, EdgeheadError, NotReadyError, toErrorBody, type ErrorBody } from '../../shared/errors.ts';
 import { DEFAULT_MODEL, validateModelName } from '../../shared/models/model-name.ts';
 import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts';
 import { oodScores } from '../../shared/head/ood.ts';
@@ -53,13 +53,14 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
   // Header checks come before any model work, so bad input never waits for (or needs) a model.
   const info = probeImage(bytes);
   checkPixelLimit(info, config.maxImagePixels);
-  if (names.some((n) => n !== DEFAULT_MODEL)) await new D1ModelRegistry(c.env.DB).requireAll(names);
+  const servings = await servingsOf(models, c.env.DB, names);
   if (multi) {
-    const many = await classifyMany(c.var, bytes, names, { topK, minScore, started });
+    const many = classifyMany(c.var, bytes, names, servings, { topK, minScore, started });
     c.header('server-timing', serverTiming(many.timing_ms));
     return c.json(many, 200);
   }
-  const serving = await models.serving(names[0]);
+  const serving = servings[0];
+  if (serving instanceof Error) throw serving;
   const loaded = Date.now();
   // The engine is said in `model.engine`; timing_ms and Server-Timing carry milliseconds only.
   const { embedding, timing: { engine: _engine, ...timing } } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
@@ -72,16 +73,35 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
 });
 
 /**
+ * Each model's serving head and backbone, or the EdgeheadError saying why it has none. The registry (D1) is read
+ * only when a named model has no head, to tell an unknown model (404 for the whole request) from one not trained
+ * yet: a model with a head is known by its head pointer alone, so asking several costs no D1 query.
+ */
+async function servingsOf(models: ModelScope, db: D1Database, names: string[]): Promise<(ServingModels | EdgeheadError)[]> {
+  const servings = await Promise.all(names.map((name) => models.serving(name).catch(expectedError)));
+  const headless = names.filter((name, i) => name !== DEFAULT_MODEL && servings[i] instanceof NotReadyError);
+  if (headless.length > 0) await new D1ModelRegistry(db).requireAll(headless);
+  return servings;
+}
+
+/** An EdgeheadError is an answer (a model without a head); anything else is a bug and propagates. */
+function expectedError(error: unknown): EdgeheadError {
+  if (error instanceof EdgeheadError) return error;
+  throw error;
+}
+
+/**
  * Several models' answers from one backbone forward per distinct backbone (one, unless a model's head is still
  * on an older backbone). A model that cannot answer (no head yet) gets an error entry; the others still answer.
  */
-async function classifyMany(
-  vars: { config: AppEnv['Variables']['config']; models: ModelScope; runtime: AppEnv['Variables']['runtime'] },
+function classifyMany(
+  vars: { config: AppEnv['Variables']['config']; runtime: AppEnv['Variables']['runtime'] },
   bytes: Uint8Array,
   names: string[],
+  found: (ServingModels | EdgeheadError)[],
   options: { topK: number; minScore: number | undefined; started: number },
 ) {
-  const servings = await Promise.all(names.map((name) => vars.models.serving(name).catch(errorEntry)));
+  const servings = found.map((s): ServingModels | ErrorBody => (s instanceof EdgeheadError ? toErrorBody(s) : s));
   const loaded = Date.now();
   const timing: Omit<EmbedTiming, 'engine'> = { decode: 0, resize: 0, forward: 0 };
   const embeddings = new Map<string, Float32Array>();
@@ -105,8 +125,3 @@ async function classifyMany(
   };
 }
 
-/** A model's failure inside a multi-model answer, in the one error shape; anything but an EdgeheadError is a bug. */
-function errorEntry(error: unknown): ErrorBody {
-  if (error instanceof EdgeheadError) return toErrorBody(error);
-  throw error;
-}
