@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { longFunctions } from '../helpers/function-sizes.ts';
 import { importCycles, importGraph, importsOf, sourceFiles, topLevelMutables } from '../helpers/import-graph.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,5 +58,16 @@ describe('the house rules of shared/', () => {
         .map((to) => `${from} -> ${to}`),
     );
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('room sizes in shared/, workers/ and trainer/', () => {
+  it('has no function, method or arrow body over 80 lines', () => {
+    const files = ['shared', 'workers', 'trainer'].flatMap((d) => sourceFiles(ROOT, d));
+    expect(files.length).toBeGreaterThan(100);
+    const long = files.flatMap((p) => longFunctions(ROOT, p, 80)).map((f) => `${f.where} (${f.lines} lines)`);
+    expect(long).toEqual([]);
+    // And the check sees a long body when there is one: every function of a real file is over 2 lines.
+    expect(longFunctions(ROOT, 'shared/head/head-codec.ts', 2).length).toBeGreaterThan(0);
   });
 });
