@@ -8,7 +8,7 @@ import { classifyJsonLine, formatClassifyTable, runClassifyCommand } from './cla
 import { commandHelp, integer, numeric, overviewHelp, parseCommand, text, UsageError, type CommandSpec, type Log, type OptionSpec, type Values } from './cli-options.ts';
 import { localStateDir, openModelStore } from './model-store.ts';
 import { runPushCommand } from './push-command.ts';
-import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerDev } from './serve-command.ts';
+import { applyLocalMigrations, ensureAdminToken, prepareLocalState, readServiceConfig, runWranglerDev } from './serve-command.ts';
 import { DEFAULT_PORT, findServiceUrl, isAlive, portFrom, readServiceRecord, resolveStateDir, serviceRecordPath, writeServiceRecord } from './service-record.ts';
 import { runTrainCommand } from './train-command.ts';
 import { formatRanking, runRankCommand } from './rank-command.ts';
@@ -50,6 +50,7 @@ const threadsFrom = (values: Values) => integer(values, 'threads', availablePara
 
 async function serve(values: Values, _positionals: string[], log: Log): Promise<number> {
   const port = portFrom(text(values, 'port')) ?? DEFAULT_PORT;
+  await readServiceConfig();
   const stateDir = localStateDir();
   const running = readServiceRecord(serviceRecordPath(stateDir));
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
