@@ -114,8 +114,8 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 }
 
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
-export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
-  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir()]);
+export async function applyLocalMigrations(log: (line: string) => void, extraArgs: string[] = []): Promise<void> {
+  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir(), ...extraArgs]);
   try {
     await promisify(execFile)(command, args, {
       cwd: PROJECT_ROOT,

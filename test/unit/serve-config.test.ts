@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.ts';
+import { main } from '../../trainer/cli.ts';
 import { readServiceConfig } from '../../trainer/serve-command.ts';
 
 const dirs: string[] = [];
@@ -36,5 +37,25 @@ describe('edgehead serve reads the service config before starting wrangler', () 
     expect((await readServiceConfig(project('DEFAULT_TOP_K = "3"', 'DEFAULT_TOP_K=7\n'))).defaultTopK).toBe(7);
     const error = await readServiceConfig(project('DEFAULT_TOP_K = "3"', 'DEFAULT_TOP_K=-2\n')).catch((e: unknown) => e);
     expect((error as ConfigError).message).toBe('config DEFAULT_TOP_K="-2" is not a positive integer');
+  });
+});
+
+describe('edgehead serve with a bad var', () => {
+  it('exits 1 with the message before importing, migrating or starting anything', async () => {
+    const config = project('MAX_IMAGE_PIXELS = "abc"');
+    const state = join(dirs[0], 'state');
+    const stateBefore = process.env.EDGEHEAD_STATE_DIR;
+    const lines: string[] = [];
+    try {
+      const code = await main(['serve', '--config', config, '--state', state, '--backbone', join(dirs[0], 'absent.tflite')], (l) => lines.push(l), (l) => lines.push(l));
+      expect(code).toBe(1);
+    } finally {
+      if (stateBefore === undefined) delete process.env.EDGEHEAD_STATE_DIR;
+      else process.env.EDGEHEAD_STATE_DIR = stateBefore;
+    }
+    expect(lines).toEqual(['edgehead: config MAX_IMAGE_PIXELS="abc" is not a positive integer']);
+    // Nothing was imported into the state folder and no wrangler ran on it. (Were the check gone, the absent
+    // --backbone would fail the import instead, with another message: nothing is downloaded either way.)
+    expect(existsSync(state)).toBe(false);
   });
 });
