@@ -5,20 +5,6 @@ import { decodeForModel, decodeImage } from './image/decode-image.ts';
 import type { ImageRuntime } from './image/image-runtime.ts';
 import { modelInputFrom, toModelInput } from './image/preprocess.ts';
 
-/**
- * The model input, reused from call to call: `embed` copies it into a tensor before returning, and the
- * first touch of fresh memory costs milliseconds here (page faults), which a reused buffer pays once.
- */
-let inputScratch = new Float32Array(0);
-
-/** JPEG planes, reused the same way: each call turns them into the model input before it returns. */
-const planeScratch: Uint8ClampedArray[] = [];
-
-function inputBuffer(length: number): Float32Array {
-  if (inputScratch.length < length) inputScratch = new Float32Array(length);
-  return inputScratch.subarray(0, length);
-}
-
 export interface EmbedTiming {
   decode: number;
   resize: number;
@@ -46,9 +32,9 @@ export function embedImage(
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
   // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: target.height, width: target.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: target.height, width: target.width, reuse: limits.runtime.planeScratch });
   const t1 = clock();
-  const input = modelInputFrom(image, target, { out: inputBuffer(target.height * target.width * 3) });
+  const input = modelInputFrom(image, target, { out: limits.runtime.inputScratch.take(target.height * target.width * 3) });
   const t2 = clock();
   const embedding = backbone.embed(input, 1);
   const t3 = clock();
@@ -68,9 +54,9 @@ export function embedImageViews(
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: size.height, width: size.width, reuse: planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: size.height, width: size.width, reuse: limits.runtime.planeScratch });
   const length = size.height * size.width * 3;
-  const input = inputBuffer(length * 2);
+  const input = limits.runtime.inputScratch.take(length * 2);
   modelInputFrom(image, size, { out: input.subarray(0, length) });
   modelInputFrom(image, size, { mirror: true, out: input.subarray(length) });
   const both = backbone.embed(input, 2);

@@ -1,5 +1,6 @@
 /** The `edgehead` command line: one table of commands and their options (cli-options.ts) over the trainer's commands. */
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { DEFAULT_MODEL, MODEL_NAME_PATTERN } from '../shared/models/model-name.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { resolveBackboneSource } from './backbone-source.ts';
@@ -8,7 +9,7 @@ import { classifyJsonLine, formatClassifyTable, runClassifyCommand } from './cla
 import { commandHelp, integer, numeric, overviewHelp, parseCommand, text, UsageError, type CommandSpec, type Log, type OptionSpec, type Values } from './cli-options.ts';
 import { localStateDir, openModelStore } from './model-store.ts';
 import { runPushCommand } from './push-command.ts';
-import { applyLocalMigrations, ensureAdminToken, prepareLocalState, runWranglerDev } from './serve-command.ts';
+import { applyLocalMigrations, ensureAdminToken, prepareLocalState, readServiceConfig, runWranglerDev } from './serve-command.ts';
 import { DEFAULT_PORT, findServiceUrl, isAlive, portFrom, readServiceRecord, resolveStateDir, serviceRecordPath, writeServiceRecord } from './service-record.ts';
 import { runTrainCommand } from './train-command.ts';
 import { formatRanking, runRankCommand } from './rank-command.ts';
@@ -50,17 +51,21 @@ const threadsFrom = (values: Values) => integer(values, 'threads', availablePara
 
 async function serve(values: Values, _positionals: string[], log: Log): Promise<number> {
   const port = portFrom(text(values, 'port')) ?? DEFAULT_PORT;
+  const config = text(values, 'config');
+  // Bad vars fail here, before anything is imported or started (the worker itself could only answer 500).
+  await readServiceConfig(config === undefined ? undefined : resolve(config));
+  const configArgs = config === undefined ? [] : ['--config', resolve(config)];
   const stateDir = localStateDir();
   const running = readServiceRecord(serviceRecordPath(stateDir));
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
     throw new EdgeheadError('conflict', 'already_serving', `an edgehead service already serves ${stateDir} at ${running.url} (pid ${running.pid}); stop it first, or pass --state DIR`);
   }
   await prepareLocalState({ port, backbone: text(values, 'backbone'), sha256: text(values, 'sha256'), log });
-  await applyLocalMigrations(log);
+  await applyLocalMigrations(log, configArgs);
   ensureAdminToken(log);
   const removeRecord = writeServiceRecord(port, stateDir);
   try {
-    return await runWranglerDev(port, log);
+    return await runWranglerDev(port, log, configArgs);
   } finally {
     removeRecord();
   }
@@ -179,7 +184,8 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'run the edge service locally (what `npm start` runs)',
     description: `Import the backbone into the local state if needed, then run the edge service (wrangler dev) on
 http://127.0.0.1:PORT, recording the port in the state folder for the other commands. Also: EDGEHEAD_BACKBONE=PATH|URL.`,
-    options: { port: { ...opt.port, help: `port to listen on (default ${DEFAULT_PORT}; env EDGEHEAD_PORT)` }, state: opt.state, backbone: { ...opt.backbone, help: 'a .tflite backbone to import and serve' }, sha256: opt.sha256 },
+    options: { port: { ...opt.port, help: `port to listen on (default ${DEFAULT_PORT}; env EDGEHEAD_PORT)` }, state: opt.state, backbone: { ...opt.backbone, help: 'a .tflite backbone to import and serve' }, sha256: opt.sha256,
+      config: { type: 'string', value: 'PATH', help: 'the wrangler configuration whose [vars] and bindings the service uses (default wrangler.toml)' } },
     run: serve,
   },
   {

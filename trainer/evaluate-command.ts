@@ -11,8 +11,10 @@ import { headLogits, predictHead, rankPredictions } from '../shared/head/predict
 import { decide } from '../shared/head/unknown.ts';
 import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
 import { loadBackboneBytes } from '../shared/store/backbone-store.ts';
+import type { Head } from '../shared/head/head-types.ts';
 import { getCurrentHeadPointer, loadHead } from '../shared/store/head-store.ts';
-import { embedFolder, toTrainingSet } from './embed-folder.ts';
+import type { KvLike } from '../shared/store/kv-like.ts';
+import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
 import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { readImageFolder } from './image-folder.ts';
 import { openModelStore } from './model-store.ts';
@@ -48,13 +50,7 @@ export interface EvaluateCommandResult {
 export async function runEvaluateCommand(options: EvaluateCommandOptions): Promise<EvaluateCommandResult> {
   const { kv, where, close } = await openModelStore({ remote: options.remote });
   try {
-    const named = options.model ?? DEFAULT_MODEL;
-    const pointer = await getCurrentHeadPointer(kv, named);
-    if (!pointer) {
-      const train = named === DEFAULT_MODEL ? 'npx edgehead train --data DIR' : `npx edgehead train --model ${named} --data DIR`;
-      throw new NotReadyError(`no head is published${named === DEFAULT_MODEL ? '' : ` for model ${named}`} in ${where}: train one with \`${train}\``, 'no_head');
-    }
-    const { manifest, head } = await loadHead(kv, pointer.version, named);
+    const { manifest, head } = await loadServingHead(kv, where, options.model ?? DEFAULT_MODEL);
     const backbone = await loadBackboneBytes(kv, manifest.backboneId);
     const all = await readImageFolder(options.data);
     const split = all.some((f) => f.split === 'val') ? 'val' : 'all';
@@ -86,19 +82,7 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
       const calibration = calibrationReport(crossFit?.probabilities ?? probabilities, set.labelIndex, k);
       const out = resolve(options.out);
       const ood = head.ood ? oodScores(head, set.embeddings, examples.length) : undefined;
-      let unknown = 0;
-      let acceptedRight = 0;
-      const misclassified: EvaluationReport['misclassified'] = [];
-      examples.forEach((example, i) => {
-        const ranked = rankPredictions(head, probabilities.subarray(i * k, (i + 1) * k));
-        const decision = decide(head, ranked, undefined, manifest.backgroundLabel, ood?.[i]);
-        if (decision.label === null) unknown++;
-        else if (decision.label === example.file.label) acceptedRight++;
-        if (ranked[0].label !== example.file.label) {
-          misclassified.push({ name: example.file.name, href: example.file.path, label: example.file.label, predicted: ranked[0].label, score: ranked[0].score });
-        }
-      });
-      misclassified.sort((a, b) => b.score - a.score);
+      const { unknown, acceptedRight, misclassified } = scoreDecisions(head, manifest.backgroundLabel, examples, probabilities, ood);
       await mkdir(out, { recursive: true });
       await copyMisclassified(misclassified, out);
       const now = options.now ?? new Date();
@@ -145,6 +129,40 @@ export async function runEvaluateCommand(options: EvaluateCommandOptions): Promi
 }
 
 const CALIBRATION_FOLDS = 2;
+
+/** The head `head/current` of model `named` points at. @throws NotReadyError when none is published */
+async function loadServingHead(kv: KvLike, where: string, named: string) {
+  const pointer = await getCurrentHeadPointer(kv, named);
+  if (!pointer) {
+    const train = named === DEFAULT_MODEL ? 'npx edgehead train --data DIR' : `npx edgehead train --model ${named} --data DIR`;
+    throw new NotReadyError(`no head is published${named === DEFAULT_MODEL ? '' : ` for model ${named}`} in ${where}: train one with \`${train}\``, 'no_head');
+  }
+  return loadHead(kv, pointer.version, named);
+}
+
+/**
+ * What the served decision rule does with each photo: how many it answers unknown, how many of the rest are
+ * right, and the photos whose top label is wrong, most confident first.
+ */
+function scoreDecisions(
+  head: Head, backgroundLabel: string | null | undefined, examples: Example[], probabilities: Float32Array, ood: Float64Array | undefined,
+) {
+  const k = head.labels.length;
+  let unknown = 0;
+  let acceptedRight = 0;
+  const misclassified: EvaluationReport['misclassified'] = [];
+  examples.forEach((example, i) => {
+    const ranked = rankPredictions(head, probabilities.subarray(i * k, (i + 1) * k));
+    const decision = decide(head, ranked, undefined, backgroundLabel, ood?.[i]);
+    if (decision.label === null) unknown++;
+    else if (decision.label === example.file.label) acceptedRight++;
+    if (ranked[0].label !== example.file.label) {
+      misclassified.push({ name: example.file.name, href: example.file.path, label: example.file.label, predicted: ranked[0].label, score: ranked[0].score });
+    }
+  });
+  misclassified.sort((a, b) => b.score - a.score);
+  return { unknown, acceptedRight, misclassified };
+}
 
 /** Which photos each figure of the report comes from (shown under each figure and kept in report.json). */
 function describeSources(split: 'val' | 'all', n: number, crossFitted: boolean): EvaluationReport['sources'] {

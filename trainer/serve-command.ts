@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseServiceConfig, type ServiceConfig } from '../shared/config.ts';
 import { EdgeheadError } from '../shared/errors.ts';
 import { getCurrentBackboneId } from '../shared/store/backbone-store.ts';
 import { getCurrentHeadPointer } from '../shared/store/head-store.ts';
@@ -69,6 +70,24 @@ export async function runWranglerDev(port: number, log: (line: string) => void, 
   }
 }
 
+/** The project's wrangler configuration, whose [vars] the service reads. */
+export const WRANGLER_CONFIG_PATH = join(PROJECT_ROOT, 'wrangler.toml');
+
+/**
+ * The service's vars as `wrangler dev` will give them to the worker (the config's [vars], overridden by the
+ * `.dev.vars` beside it), parsed as the worker parses them: bad configuration fails here, at startup, before
+ * wrangler starts, instead of as a 500 invalid_config on the first request.
+ * @throws ConfigError naming the var and its value
+ */
+export async function readServiceConfig(configPath = WRANGLER_CONFIG_PATH): Promise<ServiceConfig> {
+  // Loaded on demand: wrangler takes ~1 s to import, and only `serve` needs it.
+  const { unstable_readConfig, unstable_getVarsForDev } = await import('wrangler');
+  const config = unstable_readConfig({ config: configPath }, { hideWarnings: true });
+  const bindings = unstable_getVarsForDev(configPath, undefined, config.vars, undefined, true);
+  const vars = Object.fromEntries(Object.entries(bindings).map(([name, binding]) => [name, binding.value]));
+  return parseServiceConfig(vars);
+}
+
 /** wrangler dev reads local secrets from here (git-ignored). */
 export const DEV_VARS_PATH = join(PROJECT_ROOT, '.dev.vars');
 
@@ -95,8 +114,8 @@ export function ensureAdminToken(log: (line: string) => void, path = DEV_VARS_PA
 }
 
 /** Applies the D1 migrations to the local state `wrangler dev` serves (wrangler dev does not do it by itself). */
-export async function applyLocalMigrations(log: (line: string) => void): Promise<void> {
-  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir()]);
+export async function applyLocalMigrations(log: (line: string) => void, extraArgs: string[] = []): Promise<void> {
+  const { command, args } = wranglerCommand(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir(), ...extraArgs]);
   try {
     await promisify(execFile)(command, args, {
       cwd: PROJECT_ROOT,

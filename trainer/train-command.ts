@@ -1,6 +1,6 @@
 /** `edgehead train`: embed an ImageFolder with the frozen backbone, train a head, report, publish. */
 import { basename, resolve } from 'node:path';
-import { importBackboneModel } from '../shared/backbone/backbone-model.ts';
+import { importBackboneModel, type BackboneModel } from '../shared/backbone/backbone-model.ts';
 import { BadRequestError, NotReadyError } from '../shared/errors.ts';
 import { calibrateHead } from '../shared/head/calibrate-head.ts';
 import { majorityBaseline, transferWarning } from '../shared/head/transfer.ts';
@@ -17,10 +17,11 @@ import { resolveBackboneSource, type BackboneSource } from './backbone-source.ts
 import { EmbeddingCache, embeddingCacheDir } from './embedding-cache.ts';
 import { embedFolder, toTrainingSet, type Example } from './embed-folder.ts';
 import { AUGMENTED_VIEWS } from '../shared/image/augment.ts';
-import { readImageFolder } from './image-folder.ts';
+import { readImageFolder, type LabelledFile } from './image-folder.ts';
 import { openModelStore, type OpenStore } from './model-store.ts';
 import { formatSuspects, listFolderSuspects, type FolderSuspect } from './suspect-listing.ts';
 import { loadRuntime } from './runtime.ts';
+import type { Runtime } from '../shared/runtime.ts';
 
 export interface TrainCommandOptions {
   data: string;
@@ -115,6 +116,66 @@ export function formatTransfer(t: TransferSummary): string {
   return t.warning ? `${line}\nWARNING: ${t.warning}` : line;
 }
 
+/** Embeds the folder's photos (through the embedding cache), with augmented views of the training ones if asked. */
+async function embedTrainingFolder(
+  files: LabelledFile[], hasSplit: boolean, model: BackboneModel, runtime: Runtime,
+  source: BackboneSource, backboneId: string, options: TrainCommandOptions,
+) {
+  const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize, model.engine);
+  const embedStarted = performance.now();
+  const embedded = await embedFolder(files, model, cache, runtime.image, {
+    quiet: options.quiet,
+    threads: options.threads,
+    backbone: source,
+    histograms: true,
+    // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
+    augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
+  });
+  const embedMs = Math.round(performance.now() - embedStarted);
+  const { examples, skipped, cached } = embedded;
+  for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
+  const rate = (files.length / Math.max(embedMs / 1000, 1e-3)).toFixed(1);
+  options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''} in ${(embedMs / 1000).toFixed(1)} s (${rate} images/s on ${options.threads ?? 1} thread(s))`);
+  return { ...embedded, embedMs };
+}
+
+/**
+ * Trains the hidden-layer head when asked (`mlp`) or when `auto` has validation photos to compare on, and keeps it
+ * if it was asked for or wins: higher validation accuracy, or the same with a lower log loss. Else the linear head stays.
+ */
+function chooseHead(
+  linear: Head, linearMetrics: HeadMetrics | null, train: Example[], valSet: ReturnType<typeof toTrainingSet>,
+  labels: string[], options: TrainCommandOptions,
+) {
+  const kept = { head: linear, metrics: linearMetrics, headKind: 'linear' as 'linear' | 'mlp', mlpInfo: null as Record<string, unknown> | null };
+  if (!(options.headKind === 'mlp' || (options.headKind === 'auto' && linearMetrics))) return kept;
+  const mlp = trainMlp(train, labels, options);
+  const mlpMetrics = linearMetrics ? evaluateHead(mlp.head, valSet) : null;
+  kept.mlpInfo = { epochs: mlp.epochs, bestEpoch: mlp.bestEpoch, valAccuracy: mlpMetrics?.accuracy ?? null, linearValAccuracy: linearMetrics?.accuracy ?? null };
+  const better = linearMetrics && mlpMetrics && (mlpMetrics.accuracy > linearMetrics.accuracy || (mlpMetrics.accuracy === linearMetrics.accuracy && mlpMetrics.logLoss < linearMetrics.logLoss));
+  options.log(`one-hidden-layer head: ${mlp.epochs} epochs (best ${mlp.bestEpoch})${mlpMetrics ? `, val accuracy ${mlpMetrics.accuracy.toFixed(4)} vs linear ${linearMetrics!.accuracy.toFixed(4)}` : ''}`);
+  if (options.headKind === 'mlp' || better) {
+    kept.head = mlp.head;
+    kept.metrics = mlpMetrics;
+    kept.headKind = 'mlp';
+  }
+  options.log(`head chosen: ${kept.headKind === 'mlp' ? 'one hidden layer' : 'softmax regression'}`);
+  return kept;
+}
+
+/** Publishes the trained head (importing the backbone first when it came from --backbone) into the opened store. */
+async function publishTrained(
+  { kv, where, ensureModel }: OpenStore, options: TrainCommandOptions, source: BackboneSource, head: Head,
+  info: Parameters<typeof publishHead>[2],
+): Promise<HeadManifest> {
+  if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
+  const model = options.model ?? DEFAULT_MODEL;
+  if (model !== DEFAULT_MODEL) await ensureModel(model);
+  const published = await publishHead(kv, head, info, new Date(), model);
+  options.log(`published head ${published.version} of model ${model} to ${where}; the service serves it from its next request`);
+  return published;
+}
+
 /**
  * Runs the whole training job. Publishing writes into the local state `npm start` serves (or, with
  * `remote`, the deployed namespace); the running service picks the new head up on its next request.
@@ -130,21 +191,8 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
     try {
       const files = await readImageFolder(options.data);
       options.log(`backbone ${source.name} (${backboneId}), ${model.spec.embeddingSize}-d embeddings; ${files.length} images in ${options.data}`);
-      const cache = new EmbeddingCache(embeddingCacheDir(options.cacheDir), backboneId, model.spec.embeddingSize, model.engine);
       const hasSplit = files.some((f) => f.split === 'val');
-      const embedStarted = performance.now();
-      const { examples, skipped, cached } = await embedFolder(files, model, cache, runtime.image, {
-        quiet: options.quiet,
-        threads: options.threads,
-        backbone: source,
-        histograms: true,
-        // Without folders the split is known only after hashing, so every photo gets its views (validation ignores them).
-        augment: options.augment ? (file) => !hasSplit || file.split === 'train' : undefined,
-      });
-      const embedMs = Math.round(performance.now() - embedStarted);
-      for (const skip of skipped) options.log(`skipped ${skip.name}: ${skip.reason}`);
-      const rate = (files.length / Math.max(embedMs / 1000, 1e-3)).toFixed(1);
-      options.log(`embedded ${examples.length - cached} images, ${cached} from the cache${options.augment ? ` (plus ${AUGMENTED_VIEWS.length} augmented views of each training image)` : ''} in ${(embedMs / 1000).toFixed(1)} s (${rate} images/s on ${options.threads ?? 1} thread(s))`);
+      const { examples, skipped, cached, embedMs } = await embedTrainingFolder(files, hasSplit, model, runtime, source, backboneId, options);
 
       const { train, val } = hasSplit
         ? { train: examples.filter((e) => e.file.split === 'train'), val: examples.filter((e) => e.file.split === 'val') }
@@ -159,22 +207,9 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const valSet = toTrainingSet(val, labels);
       let metrics = val.length > 0 ? evaluateHead(head, valSet) : null;
       options.log(`trained on ${train.length} images (${labels.join(', ')}) in ${result.iterations} iterations`);
-      let headKind: 'linear' | 'mlp' = 'linear';
-      let mlpInfo: Record<string, unknown> | null = null;
-      if (options.headKind === 'mlp' || (options.headKind === 'auto' && metrics)) {
-        const mlp = trainMlp(train, labels, options);
-        const mlpMetrics = metrics ? evaluateHead(mlp.head, valSet) : null;
-        mlpInfo = { epochs: mlp.epochs, bestEpoch: mlp.bestEpoch, valAccuracy: mlpMetrics?.accuracy ?? null, linearValAccuracy: metrics?.accuracy ?? null };
-        // auto: the hidden layer must win on validation accuracy, or tie with a lower log loss; else the simpler head stays.
-        const better = metrics && mlpMetrics && (mlpMetrics.accuracy > metrics.accuracy || (mlpMetrics.accuracy === metrics.accuracy && mlpMetrics.logLoss < metrics.logLoss));
-        options.log(`one-hidden-layer head: ${mlp.epochs} epochs (best ${mlp.bestEpoch})${mlpMetrics ? `, val accuracy ${mlpMetrics.accuracy.toFixed(4)} vs linear ${metrics!.accuracy.toFixed(4)}` : ''}`);
-        if (options.headKind === 'mlp' || better) {
-          head = mlp.head;
-          metrics = mlpMetrics;
-          headKind = 'mlp';
-        }
-        options.log(`head chosen: ${headKind === 'mlp' ? 'one hidden layer' : 'softmax regression'}`);
-      }
+      let headKind: 'linear' | 'mlp';
+      let mlpInfo: Record<string, unknown> | null;
+      ({ head, metrics, headKind, mlpInfo } = chooseHead(head, metrics, train, valSet, labels, options));
       options.log(metrics ? formatMetrics(metrics, labels) : 'no validation images: nothing to report');
       let calibration: CalibrationSummary | null = null;
       let transfer: TransferSummary | null = null;
@@ -188,40 +223,28 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<Tra
       const suspects = listFolderSuspects(examples, labels, options.seed);
       options.log(formatSuspects(suspects));
 
-      let published: HeadManifest | null = null;
-      if (options.publish) {
-        const { kv, where, ensureModel } = await store();
-        if (options.backbone) await importBackbone(kv, source.bytes, source, new Date());
-        const model = options.model ?? DEFAULT_MODEL;
-        if (model !== DEFAULT_MODEL) await ensureModel(model);
-        published = await publishHead(
-          kv,
-          head,
-          {
-            backboneId,
-            metrics,
-            calibration: calibration ?? undefined,
-            transfer: transfer ?? undefined,
-            backgroundLabel: options.backgroundLabel ?? null,
-            training: {
-              by: 'cli',
-              data: basename(resolve(options.data)),
-              seed: options.seed,
-              l2: options.l2 ?? null,
-              iterations: result.iterations,
-              train: train.length,
-              augmentedViews: options.augment ? [...AUGMENTED_VIEWS] : [],
-              head: headKind,
-              mlp: mlpInfo,
-              val: val.length,
-              split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
-            },
+      const published = options.publish
+        ? await publishTrained(await store(), options, source, head, {
+          backboneId,
+          metrics,
+          calibration: calibration ?? undefined,
+          transfer: transfer ?? undefined,
+          backgroundLabel: options.backgroundLabel ?? null,
+          training: {
+            by: 'cli',
+            data: basename(resolve(options.data)),
+            seed: options.seed,
+            l2: options.l2 ?? null,
+            iterations: result.iterations,
+            train: train.length,
+            augmentedViews: options.augment ? [...AUGMENTED_VIEWS] : [],
+            head: headKind,
+            mlp: mlpInfo,
+            val: val.length,
+            split: hasSplit ? 'folders' : `stratified ${options.valFraction}`,
           },
-          new Date(),
-          model,
-        );
-        options.log(`published head ${published.version} of model ${model} to ${where}; the service serves it from its next request`);
-      }
+        })
+        : null;
       return { backboneId, labels, train: train.length, val: val.length, skipped, embedded: examples.length - cached, cached, augmented: Boolean(options.augment), metrics, calibration, transfer, head, published, suspects, embedMs };
     } finally {
       model.dispose();

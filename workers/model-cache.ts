@@ -8,7 +8,7 @@
  * release it when done) and it is not the one most recently asked for, so the cron can never dispose a model a
  * request is still using.
  */
-import { NotReadyError, InvalidModelError } from '../shared/errors.ts';
+import { CorruptStoredModelError, NotReadyError } from '../shared/errors.ts';
 import type { Head } from '../shared/head/head-types.ts';
 import { loadStoredBackbone, type LoadedBackbone } from '../shared/load-backbone.ts';
 import { DEFAULT_MODEL } from '../shared/models/model-name.ts';
@@ -66,7 +66,8 @@ export class ModelScope {
 
   /**
    * The head a model serves now and the backbone it was trained on (never another one).
-   * @throws NotReadyError (503, `no_head`) when the model has no head yet
+   * @throws NotReadyError (503, `no_head`) when the model has no head yet; CorruptStoredModelError (500,
+   *   `head_backbone_mismatch`) when the stored head does not fit the backbone its pointer names
    */
   async serving(model: string = DEFAULT_MODEL): Promise<ServingModels> {
     const kv = this.cache.kv;
@@ -77,8 +78,9 @@ export class ModelScope {
       this.backbone(pointer.backboneId),
     ]);
     if (head.embeddingSize !== backbone.model.spec.embeddingSize) {
-      throw new InvalidModelError(
-        `head ${manifest.version} expects ${head.embeddingSize}-d embeddings but backbone ${backbone.manifest.id} gives ${backbone.model.spec.embeddingSize}`,
+      // Both halves are our own stored data and disagree: the operator's to fix (re-publish), not the caller's.
+      throw new CorruptStoredModelError(
+        `stored head ${manifest.version} expects ${head.embeddingSize}-d embeddings but its backbone ${backbone.manifest.id} gives ${backbone.model.spec.embeddingSize}`,
         'head_backbone_mismatch',
       );
     }

@@ -105,20 +105,8 @@ function floatCount(d: number, k: number, h: number, flags: number, r = 0): numb
   return 2 * d + (h > 0 ? d * h + h : 0) + inputs * k + k + (flags & FLAG_THRESHOLDS ? k : 0) + ood;
 }
 
-/**
- * Parses a version-1, -2 or -3 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
- * @param bytes the whole blob, as read from KV/R2/disk
- * @throws InvalidModelError on a wrong magic or unsupported version, truncation or trailing bytes, a checksum
- *   mismatch, malformed or duplicate labels, NaN/infinite values, or a non-positive temperature or feature scale
- */
-export function decodeHead(bytes: Uint8Array): Head {
-  if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) {
-    throw new InvalidModelError(`head blob is ${bytes.length} bytes; a valid one is at least ${HEADER_BYTES + CHECKSUM_BYTES}`);
-  }
-  if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
-    throw new InvalidModelError('not a head blob: the magic bytes are not "EHHD"');
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The header's version, flags and hidden size, checked against what each version allows. */
+function readVersionAndFlags(view: DataView): { flags: number; h: number } {
   const version = view.getUint16(4, true);
   if (version < 1 || version > HEAD_FORMAT_VERSION) {
     throw new InvalidModelError(`head format version ${version} is not supported; this build reads versions 1 to ${HEAD_FORMAT_VERSION}`);
@@ -134,6 +122,24 @@ export function decodeHead(bytes: Uint8Array): Head {
   if (version === 3 && ((flags & ~(FLAG_THRESHOLDS | FLAG_OOD)) !== 0 || !(flags & FLAG_OOD))) {
     throw new InvalidModelError('head blob (version 3) has unknown flags, or no out-of-distribution statistics (that is version 1 or 2)');
   }
+  return { flags, h };
+}
+
+/**
+ * Parses a version-1, -2 or -3 head blob. Inverse of {@link encodeHead}: `encodeHead(decodeHead(b))` equals `b` byte for byte.
+ * @param bytes the whole blob, as read from KV/R2/disk
+ * @throws InvalidModelError on a wrong magic or unsupported version, truncation or trailing bytes, a checksum
+ *   mismatch, malformed or duplicate labels, NaN/infinite values, or a non-positive temperature or feature scale
+ */
+export function decodeHead(bytes: Uint8Array): Head {
+  if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) {
+    throw new InvalidModelError(`head blob is ${bytes.length} bytes; a valid one is at least ${HEADER_BYTES + CHECKSUM_BYTES}`);
+  }
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
+    throw new InvalidModelError('not a head blob: the magic bytes are not "EHHD"');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { flags, h } = readVersionAndFlags(view);
   const d = view.getUint32(8, true);
   const k = view.getUint32(12, true);
   const labelLength = view.getUint32(16, true);

@@ -43,34 +43,19 @@ export function trainMlpHead(data: TrainingSet, options: MlpOptions): MlpResult 
   const d = data.embeddingSize;
   const k = data.labels.length;
   const n = data.labelIndex.length;
-  const h = options.hidden ?? 64;
-  const l2 = options.l2 ?? 1e-3;
-  const rate = options.learningRate ?? 1e-3;
-  const batchSize = options.batchSize ?? 32;
-  const maxEpochs = options.maxEpochs ?? 60;
-  const patience = options.patience ?? 6;
+  const { h, l2, rate, batchSize, maxEpochs, patience } = mlpSettings(options);
   const val = options.validation;
-  if (!(Number.isInteger(h) && h >= 1)) throw new BadRequestError(`hidden must be a positive integer, got ${h}`);
-  if (val.embeddingSize !== d || val.labels.join('\n') !== data.labels.join('\n')) {
-    throw new BadRequestError('the validation set must have the training set\'s embedding size and labels');
-  }
-  if (val.labelIndex.length === 0) throw new BadRequestError('early stopping needs at least one validation example');
+  checkValidationSet(data, val);
 
   const random = createRandom(options.seed);
   const z = standardise(data.embeddings, n, d, featureMean, featureScale);
   const zVal = standardise(val.embeddings, val.labelIndex.length, d, featureMean, featureScale);
-  // He initialisation for the ReLU layer, Glorot for the softmax layer; biases at zero.
-  const w1 = Float64Array.from({ length: d * h }, () => random.normal() * Math.sqrt(2 / d));
-  const b1 = new Float64Array(h);
-  const w2 = Float64Array.from({ length: h * k }, () => random.normal() * Math.sqrt(2 / (h + k)));
-  const b2 = new Float64Array(k);
-  const params = [w1, b1, w2, b2];
+  const params = initialParams(random, d, h, k);
+  const [w1, b1, w2, b2] = params;
   const grads = params.map((p) => new Float64Array(p.length));
   const m = params.map((p) => new Float64Array(p.length));
   const v = params.map((p) => new Float64Array(p.length));
-  const counts = new Float64Array(k);
-  for (const y of data.labelIndex) counts[y]++;
-  const classWeight = Array.from(counts, (c) => (c > 0 ? n / (k * c) : 0));
+  const classWeight = balancedClassWeights(data.labelIndex, k);
 
   let best = { loss: Infinity, epoch: 0, params: params.map((p) => Float64Array.from(p)) };
   let step = 0;
@@ -114,37 +99,82 @@ export function trainMlpHead(data: TrainingSet, options: MlpOptions): MlpResult 
         for (let u = 0; u < h; u++) grads[1][u] += da[u];
       }
       step++;
-      const corrected = rate * Math.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step);
-      params.forEach((p, t) => {
-        const g = grads[t];
-        const penalised = t === 0 || t === 2;
-        for (let q = 0; q < p.length; q++) {
-          const gq = g[q] / weightSum + (penalised ? l2 * p[q] : 0);
-          m[t][q] = 0.9 * m[t][q] + 0.1 * gq;
-          v[t][q] = 0.999 * v[t][q] + 0.001 * gq * gq;
-          p[q] -= (corrected * m[t][q]) / (Math.sqrt(v[t][q]) + 1e-8);
-        }
-      });
+      adamStep(params, grads, m, v, rate * Math.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step), weightSum, l2);
     }
     const loss = meanLoss(zVal, val.labelIndex, d, h, k, w1, b1, w2, b2);
     if (loss < best.loss) best = { loss, epoch, params: params.map((p) => Float64Array.from(p)) };
   }
   const [bw1, bb1, bw2, bb2] = best.params;
-  return {
-    head: {
-      labels: [...data.labels],
-      embeddingSize: d,
-      featureMean,
-      featureScale,
-      hidden: { size: h, weights: Float32Array.from(bw1), bias: Float32Array.from(bb1) },
-      weights: Float32Array.from(bw2),
-      bias: Float32Array.from(bb2),
-      temperature: 1,
-    },
-    epochs: epoch,
-    bestEpoch: best.epoch,
-    validationLoss: best.loss,
+  const head: Head = {
+    labels: [...data.labels],
+    embeddingSize: d,
+    featureMean,
+    featureScale,
+    hidden: { size: h, weights: Float32Array.from(bw1), bias: Float32Array.from(bb1) },
+    weights: Float32Array.from(bw2),
+    bias: Float32Array.from(bb2),
+    temperature: 1,
   };
+  return { head, epochs: epoch, bestEpoch: best.epoch, validationLoss: best.loss };
+}
+
+/** He initialisation for the ReLU layer, Glorot for the softmax layer; biases at zero: [w1, b1, w2, b2]. */
+function initialParams(random: ReturnType<typeof createRandom>, d: number, h: number, k: number): Float64Array[] {
+  return [
+    Float64Array.from({ length: d * h }, () => random.normal() * Math.sqrt(2 / d)),
+    new Float64Array(h),
+    Float64Array.from({ length: h * k }, () => random.normal() * Math.sqrt(2 / (h + k))),
+    new Float64Array(k),
+  ];
+}
+
+/** n / (k * count) per class, so every class weighs the same in the loss (0 for a class with no example). */
+function balancedClassWeights(labelIndex: Int32Array, k: number): number[] {
+  const n = labelIndex.length;
+  const counts = new Float64Array(k);
+  for (const y of labelIndex) counts[y]++;
+  return Array.from(counts, (c) => (c > 0 ? n / (k * c) : 0));
+}
+
+/** The options with their defaults filled in. */
+function mlpSettings(options: MlpOptions) {
+  const h = options.hidden ?? 64;
+  if (!(Number.isInteger(h) && h >= 1)) throw new BadRequestError(`hidden must be a positive integer, got ${h}`);
+  return {
+    h,
+    l2: options.l2 ?? 1e-3,
+    rate: options.learningRate ?? 1e-3,
+    batchSize: options.batchSize ?? 32,
+    maxEpochs: options.maxEpochs ?? 60,
+    patience: options.patience ?? 6,
+  };
+}
+
+function checkValidationSet(data: TrainingSet, val: TrainingSet): void {
+  if (val.embeddingSize !== data.embeddingSize || val.labels.join('\n') !== data.labels.join('\n')) {
+    throw new BadRequestError('the validation set must have the training set\'s embedding size and labels');
+  }
+  if (val.labelIndex.length === 0) throw new BadRequestError('early stopping needs at least one validation example');
+}
+
+/**
+ * One Adam update of every parameter array from the batch's summed gradients (divided by `weightSum`), with the
+ * L2 penalty on the two weight matrices (arrays 0 and 2). `corrected` is the bias-corrected step size.
+ */
+function adamStep(
+  params: Float64Array[], grads: Float64Array[], m: Float64Array[], v: Float64Array[],
+  corrected: number, weightSum: number, l2: number,
+): void {
+  params.forEach((p, t) => {
+    const g = grads[t];
+    const penalised = t === 0 || t === 2;
+    for (let q = 0; q < p.length; q++) {
+      const gq = g[q] / weightSum + (penalised ? l2 * p[q] : 0);
+      m[t][q] = 0.9 * m[t][q] + 0.1 * gq;
+      v[t][q] = 0.999 * v[t][q] + 0.001 * gq * gq;
+      p[q] -= (corrected * m[t][q]) / (Math.sqrt(v[t][q]) + 1e-8);
+    }
+  });
 }
 
 function standardise(x: Float32Array, n: number, d: number, mean: Float32Array, scale: Float32Array): Float64Array {

@@ -1,6 +1,6 @@
 /**
  * What the image path keeps for as long as an isolate or a process lives: the wasm image kernels, the WebP
- * codec and the JPEG scan scratch buffer. The core holds none of it at module level: each adapter builds one
+ * codec and the scratch buffers (JPEG scan data, JPEG planes, the model input). The core holds none of it at module level: each adapter builds one
  * runtime (workers/runtime.ts, trainer/runtime.ts) and passes it down to the decoders and to preprocessing.
  * Without one, the JavaScript paths run, WebP is refused (415) and every scan gets a fresh buffer; tests use
  * that to compare the paths.
@@ -25,6 +25,20 @@ export class ScanScratch {
   }
 }
 
+/**
+ * The model input, reused from call to call: the embedder copies it into a tensor before returning, and the
+ * first touch of fresh memory costs milliseconds here (page faults), which a reused buffer pays once.
+ */
+export class ModelInputScratch {
+  private floats = new Float32Array(0);
+
+  /** `length` floats, valid until the next call. */
+  take(length: number): Float32Array {
+    if (this.floats.length < length) this.floats = new Float32Array(length);
+    return this.floats.subarray(0, length);
+  }
+}
+
 export interface ImageRuntime {
   /** The wasm kernels (JPEG scans, planar resize), or null for the JavaScript paths. */
   readonly kernels: ImageKernels | null;
@@ -32,9 +46,19 @@ export interface ImageRuntime {
   readonly webp: WebpCodec | null;
   /** The JPEG decoder's reused scan buffer. */
   readonly scanScratch: ScanScratch;
+  /** JPEG planes reused by the embedder (the decoder's `reuse`): each embed turns them into the model input first. */
+  readonly planeScratch: Uint8ClampedArray[];
+  /** The embedder's model-input buffer. */
+  readonly inputScratch: ModelInputScratch;
 }
 
 /** Builds an image runtime from the parts an adapter loaded; absent parts leave their JavaScript path (or a 415). */
 export function createImageRuntime(parts: { kernels?: ImageKernels | null; webp?: WebpCodec | null } = {}): ImageRuntime {
-  return { kernels: parts.kernels ?? null, webp: parts.webp ?? null, scanScratch: new ScanScratch() };
+  return {
+    kernels: parts.kernels ?? null,
+    webp: parts.webp ?? null,
+    scanScratch: new ScanScratch(),
+    planeScratch: [],
+    inputScratch: new ModelInputScratch(),
+  };
 }

@@ -150,6 +150,46 @@ function paddingOf(code: number): TflitePadding {
   throw new InvalidModelError(`TFLite file uses padding code ${code}; only SAME (0) and VALID (1) exist`);
 }
 
+function conv2dOptions(o: Table | null): TfliteOptions {
+  const s = Slot.Conv2DOptions;
+  return {
+    kind: 'conv2d',
+    padding: paddingOf(o?.i8(s.padding) ?? 0),
+    strideW: o?.i32(s.strideW) ?? 0,
+    strideH: o?.i32(s.strideH) ?? 0,
+    activation: activationOf(o?.i8(s.activation) ?? 0),
+    dilationW: o?.i32(s.dilationW, 1) ?? 1,
+    dilationH: o?.i32(s.dilationH, 1) ?? 1,
+  };
+}
+
+function depthwiseConv2dOptions(o: Table | null): TfliteOptions {
+  const s = Slot.DepthwiseConv2DOptions;
+  return {
+    kind: 'depthwiseConv2d',
+    padding: paddingOf(o?.i8(s.padding) ?? 0),
+    strideW: o?.i32(s.strideW) ?? 0,
+    strideH: o?.i32(s.strideH) ?? 0,
+    depthMultiplier: o?.i32(s.depthMultiplier) ?? 0,
+    activation: activationOf(o?.i8(s.activation) ?? 0),
+    dilationW: o?.i32(s.dilationW, 1) ?? 1,
+    dilationH: o?.i32(s.dilationH, 1) ?? 1,
+  };
+}
+
+function pool2dOptions(o: Table | null): TfliteOptions {
+  const s = Slot.Pool2DOptions;
+  return {
+    kind: 'pool2d',
+    padding: paddingOf(o?.i8(s.padding) ?? 0),
+    strideW: o?.i32(s.strideW) ?? 0,
+    strideH: o?.i32(s.strideH) ?? 0,
+    filterWidth: o?.i32(s.filterWidth) ?? 0,
+    filterHeight: o?.i32(s.filterHeight) ?? 0,
+    activation: activationOf(o?.i8(s.activation) ?? 0),
+  };
+}
+
 function readOptions(opcode: number, op: Table): TfliteOptions | null {
   const type = op.u8(Slot.Operator.builtinOptionsType);
   const t = op.table(Slot.Operator.builtinOptions);
@@ -160,47 +200,13 @@ function readOptions(opcode: number, op: Table): TfliteOptions | null {
     return t;
   };
   switch (opcode) {
-    case BuiltinOperator.CONV_2D: {
-      const o = expect(BuiltinOptionsType.Conv2DOptions);
-      const s = Slot.Conv2DOptions;
-      return {
-        kind: 'conv2d',
-        padding: paddingOf(o?.i8(s.padding) ?? 0),
-        strideW: o?.i32(s.strideW) ?? 0,
-        strideH: o?.i32(s.strideH) ?? 0,
-        activation: activationOf(o?.i8(s.activation) ?? 0),
-        dilationW: o?.i32(s.dilationW, 1) ?? 1,
-        dilationH: o?.i32(s.dilationH, 1) ?? 1,
-      };
-    }
-    case BuiltinOperator.DEPTHWISE_CONV_2D: {
-      const o = expect(BuiltinOptionsType.DepthwiseConv2DOptions);
-      const s = Slot.DepthwiseConv2DOptions;
-      return {
-        kind: 'depthwiseConv2d',
-        padding: paddingOf(o?.i8(s.padding) ?? 0),
-        strideW: o?.i32(s.strideW) ?? 0,
-        strideH: o?.i32(s.strideH) ?? 0,
-        depthMultiplier: o?.i32(s.depthMultiplier) ?? 0,
-        activation: activationOf(o?.i8(s.activation) ?? 0),
-        dilationW: o?.i32(s.dilationW, 1) ?? 1,
-        dilationH: o?.i32(s.dilationH, 1) ?? 1,
-      };
-    }
+    case BuiltinOperator.CONV_2D:
+      return conv2dOptions(expect(BuiltinOptionsType.Conv2DOptions));
+    case BuiltinOperator.DEPTHWISE_CONV_2D:
+      return depthwiseConv2dOptions(expect(BuiltinOptionsType.DepthwiseConv2DOptions));
     case BuiltinOperator.AVERAGE_POOL_2D:
-    case BuiltinOperator.MAX_POOL_2D: {
-      const o = expect(BuiltinOptionsType.Pool2DOptions);
-      const s = Slot.Pool2DOptions;
-      return {
-        kind: 'pool2d',
-        padding: paddingOf(o?.i8(s.padding) ?? 0),
-        strideW: o?.i32(s.strideW) ?? 0,
-        strideH: o?.i32(s.strideH) ?? 0,
-        filterWidth: o?.i32(s.filterWidth) ?? 0,
-        filterHeight: o?.i32(s.filterHeight) ?? 0,
-        activation: activationOf(o?.i8(s.activation) ?? 0),
-      };
-    }
+    case BuiltinOperator.MAX_POOL_2D:
+      return pool2dOptions(expect(BuiltinOptionsType.Pool2DOptions));
     case BuiltinOperator.FULLY_CONNECTED: {
       const o = expect(BuiltinOptionsType.FullyConnectedOptions);
       const s = Slot.FullyConnectedOptions;

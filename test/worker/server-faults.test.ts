@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../shared/hash.ts';
+import { encodeHead } from '../../shared/head/head-codec.ts';
 import { modelKeys } from '../../shared/store/model-keys.ts';
 import worker from '../../workers/index.ts';
 import { fixture } from './fixtures.ts';
@@ -43,6 +44,24 @@ describe('faults on the server side answer 5xx with their own code, logged, neve
     expect(body.error.code).toBe('corrupt_stored_model');
     expect(body.error.message).toMatch(new RegExp(`^stored head ${manifest.version} cannot be read: head blob is \\d+ bytes`));
     expect(logged.map((l) => l.code)).toEqual(['corrupt_stored_model']);
+  });
+
+  it('answers 500 head_backbone_mismatch, logged, when the stored head does not fit the backbone its pointer names', async () => {
+    const manifest = await publishTrainedHead({ now: new Date('2026-11-29T10:00:00Z') });
+    // A well-formed head for 8-d embeddings, stored under the published version with a matching sha256.
+    const k = manifest.labels.length;
+    const narrow = encodeHead({
+      labels: manifest.labels, embeddingSize: 8, featureMean: new Float32Array(8), featureScale: new Float32Array(8).fill(1),
+      weights: new Float32Array(8 * k), bias: new Float32Array(k), temperature: 1,
+    });
+    await env.MODELS.put(modelKeys.headWeights(manifest.version), narrow);
+    await env.MODELS.put(modelKeys.headManifest(manifest.version), JSON.stringify({ ...manifest, weightsSha256: await sha256Hex(narrow) }));
+    const { response, logged } = await loggedErrors(classify);
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe('head_backbone_mismatch');
+    expect(body.error.message).toMatch(new RegExp(`^stored head ${manifest.version} expects 8-d embeddings but its backbone \\S+ gives \\d+$`));
+    expect(logged).toEqual([expect.objectContaining({ type: 'error', code: 'head_backbone_mismatch', name: 'CorruptStoredModelError' })]);
   });
 
   it('answers 500 invalid_config naming the variable when the worker\'s vars are wrong, not a 400 to the caller', async () => {

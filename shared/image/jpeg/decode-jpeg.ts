@@ -99,37 +99,12 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
     if (length < 2 || end > n) throw new UndecodableImageError('truncated JPEG: a header segment runs past the end of the data');
     const seg = pos + 2;
     switch (marker) {
-      case 0xdb: { // DQT
-        let p = seg;
-        while (p < end) {
-          const pq = bytes[p] >> 4, tq = bytes[p] & 15;
-          p++;
-          if (tq > 3 || p + 64 * (pq + 1) > end) throw new UndecodableImageError('corrupt JPEG: bad quantisation table');
-          const table = new Uint16Array(64);
-          for (let k = 0; k < 64; k++) {
-            table[ZIGZAG[k]] = pq ? (bytes[p] << 8) | bytes[p + 1] : bytes[p];
-            p += pq + 1;
-          }
-          quant[tq] = table;
-        }
+      case 0xdb: // DQT
+        readQuantTables(bytes, seg, end, quant);
         break;
-      }
-      case 0xc4: { // DHT
-        let p = seg;
-        while (p < end) {
-          const tc = bytes[p] >> 4, th = bytes[p] & 15;
-          if (p + 17 > end || th > 3 || tc > 1) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
-          const counts = bytes.subarray(p + 1, p + 17);
-          let total = 0;
-          for (let i = 0; i < 16; i++) total += counts[i];
-          p += 17;
-          if (p + total > end || total > 256) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
-          const table = huffmanTableFor(counts, bytes.subarray(p, p + total));
-          p += total;
-          (tc === 0 ? dcTables : acTables)[th] = table;
-        }
+      case 0xc4: // DHT
+        readHuffmanTables(bytes, seg, end, dcTables, acTables);
         break;
-      }
       case 0xdd: // DRI
         restartInterval = u16(seg);
         break;
@@ -152,21 +127,8 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
         if (++stats.scans > limits.maxScans) {
           throw new UndecodableImageError(`JPEG has more than ${limits.maxScans} scans; at most ${limits.maxScans} are accepted`, 'too_many_scans');
         }
-        const ns = bytes[seg];
-        if (ns < 1 || ns > 4 || seg + 1 + ns * 2 + 3 > end) throw new UndecodableImageError('corrupt JPEG: bad scan header');
-        const scanComponents: Component[] = [];
-        for (let i = 0; i < ns; i++) {
-          const id = bytes[seg + 1 + i * 2];
-          const tables = bytes[seg + 2 + i * 2];
-          const c = frame.components.find((x) => x.id === id);
-          if (!c) throw new UndecodableImageError(`corrupt JPEG: scan refers to unknown component ${id}`);
-          c.dcTable = dcTables[tables >> 4] ?? null;
-          c.acTable = acTables[tables & 15] ?? null;
-          scanComponents.push(c);
-        }
-        const p = seg + 1 + ns * 2;
-        const ss = bytes[p], se = bytes[p + 1], ah = bytes[p + 2] >> 4, al = bytes[p + 2] & 15;
-        pos = decodeScan(bytes, end, frame, scanComponents, restartInterval, ss, se, ah, al, quant, limits, stats, options.runtime);
+        const { components, ss, se, ah, al } = readScanHeader(bytes, seg, end, frame, dcTables, acTables);
+        pos = decodeScan(bytes, end, frame, components, restartInterval, ss, se, ah, al, quant, limits, stats, options.runtime);
         continue;
       }
       default:
@@ -179,6 +141,11 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
   }
 
   if (!frame) throw new UndecodableImageError('truncated or corrupt JPEG: no frame header');
+  return finishPlanes(frame, quant, scale, colourTransform(frame.components, adobeTransform, jfif));
+}
+
+/** After the last scan: transforms what progressive scans left as coefficients, and hands out the planes. */
+function finishPlanes(frame: Frame, quant: (Uint16Array | undefined)[], scale: JpegScale, transform: ColourTransform): JpegPlanes {
   for (const c of frame.components) {
     if (!c.seen) throw new UndecodableImageError('truncated JPEG: a colour component has no image data');
     if (c.coefs) {
@@ -186,11 +153,69 @@ export function decodeJpegPlanes(bytes: Uint8Array, scale: JpegScale, options: J
       c.coefs = null;
     }
   }
-  const transform = colourTransform(frame.components, adobeTransform, jfif);
   const width = Math.ceil((frame.width * scale) / 8);
   const height = Math.ceil((frame.height * scale) / 8);
   const planes: PlaneSet = frame.components.map((c) => ({ data: c.plane, stride: c.planeStride, upH: c.upH, upV: c.upV }));
   return { planes, width, height, transform };
+}
+
+/** A DQT segment: one or more 8- or 16-bit quantisation tables, stored in natural (not zigzag) order. */
+function readQuantTables(bytes: Uint8Array, seg: number, end: number, quant: (Uint16Array | undefined)[]): void {
+  let p = seg;
+  while (p < end) {
+    const pq = bytes[p] >> 4, tq = bytes[p] & 15;
+    p++;
+    if (tq > 3 || p + 64 * (pq + 1) > end) throw new UndecodableImageError('corrupt JPEG: bad quantisation table');
+    const table = new Uint16Array(64);
+    for (let k = 0; k < 64; k++) {
+      table[ZIGZAG[k]] = pq ? (bytes[p] << 8) | bytes[p + 1] : bytes[p];
+      p += pq + 1;
+    }
+    quant[tq] = table;
+  }
+}
+
+/** A DHT segment: one or more DC or AC Huffman tables. */
+function readHuffmanTables(
+  bytes: Uint8Array, seg: number, end: number, dcTables: (HuffmanTable | undefined)[], acTables: (HuffmanTable | undefined)[],
+): void {
+  let p = seg;
+  while (p < end) {
+    const tc = bytes[p] >> 4, th = bytes[p] & 15;
+    if (p + 17 > end || th > 3 || tc > 1) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
+    const counts = bytes.subarray(p + 1, p + 17);
+    let total = 0;
+    for (let i = 0; i < 16; i++) total += counts[i];
+    p += 17;
+    if (p + total > end || total > 256) throw new UndecodableImageError('corrupt JPEG: bad Huffman table');
+    const table = huffmanTableFor(counts, bytes.subarray(p, p + total));
+    p += total;
+    (tc === 0 ? dcTables : acTables)[th] = table;
+  }
+}
+
+/**
+ * An SOS header: the components it names (each given the DC and AC tables it selects), the spectral band
+ * `ss`..`se` and the successive-approximation bits `ah`, `al`.
+ */
+function readScanHeader(
+  bytes: Uint8Array, seg: number, end: number, frame: Frame,
+  dcTables: (HuffmanTable | undefined)[], acTables: (HuffmanTable | undefined)[],
+): { components: Component[]; ss: number; se: number; ah: number; al: number } {
+  const ns = bytes[seg];
+  if (ns < 1 || ns > 4 || seg + 1 + ns * 2 + 3 > end) throw new UndecodableImageError('corrupt JPEG: bad scan header');
+  const scanComponents: Component[] = [];
+  for (let i = 0; i < ns; i++) {
+    const id = bytes[seg + 1 + i * 2];
+    const tables = bytes[seg + 2 + i * 2];
+    const c = frame.components.find((x) => x.id === id);
+    if (!c) throw new UndecodableImageError(`corrupt JPEG: scan refers to unknown component ${id}`);
+    c.dcTable = dcTables[tables >> 4] ?? null;
+    c.acTable = acTables[tables & 15] ?? null;
+    scanComponents.push(c);
+  }
+  const p = seg + 1 + ns * 2;
+  return { components: scanComponents, ss: bytes[p], se: bytes[p + 1], ah: bytes[p + 2] >> 4, al: bytes[p + 2] & 15 };
 }
 
 
@@ -262,88 +287,20 @@ function decodeScan(
     for (const c of comps) c.scanQuant = prepared(quant, c.quantIndex, c.idctSize);
     return decodeSequentialScan(bytes, start, comps, frame.mcusPerLine, frame.mcusPerColumn, restartInterval, runtime);
   }
+  return decodeProgressiveScan(bytes, start, frame, comps, restartInterval, ss, se, ah, al);
+}
+
+/** Decodes one block of a progressive scan into `coefs` at `off` (the block's first coefficient). */
+type BlockDecoder = (c: Component, coefs: Int16Array, off: number) => void;
+
+/** A progressive scan's entropy-coded data, block by block in scan order, into the components' coefficients. */
+function decodeProgressiveScan(
+  bytes: Uint8Array, start: number, frame: Frame, comps: Component[], restartInterval: number,
+  ss: number, se: number, ah: number, al: number,
+): number {
   const reader = new BitReader(bytes, start);
-  let eobrun = 0;
-
-  // One function per kind of progressive scan; each decodes one block given the offset of its coefficients.
-  let decodeBlock: (c: Component, coefs: Int16Array, off: number) => void;
-  if (ss === 0) {
-    decodeBlock = ah === 0
-      ? (c, coefs, off) => {
-        const t = reader.decode(c.dcTable!);
-        c.dcPred += reader.receiveExtend(t);
-        coefs[off] = c.dcPred * (1 << al);
-      }
-      : (_c, coefs, off) => {
-        if (reader.bit()) coefs[off] |= 1 << al;
-      };
-  } else if (ah === 0) {
-    decodeBlock = (c, coefs, off) => {
-      if (eobrun > 0) {
-        eobrun--;
-        return;
-      }
-      const ac = c.acTable!;
-      for (let k = ss; k <= se;) {
-        const rs = reader.decode(ac);
-        const s = rs & 15, r = rs >> 4;
-        if (s === 0) {
-          if (r < 15) {
-            eobrun = (1 << r) - 1 + reader.bits(r);
-            break;
-          }
-          k += 16;
-          continue;
-        }
-        k += r;
-        if (k > 63) throw new UndecodableImageError('corrupt JPEG: coefficient index past the end of a block');
-        coefs[off + ZIGZAG[k]] = reader.receiveExtend(s) * (1 << al);
-        k++;
-      }
-    };
-  } else {
-    const p1 = 1 << al, m1 = -1 << al;
-    decodeBlock = (c, coefs, off) => {
-      let k = ss;
-      if (eobrun <= 0) {
-        const ac = c.acTable!;
-        for (; k <= se; k++) {
-          const rs = reader.decode(ac);
-          let r = rs >> 4;
-          const s = rs & 15;
-          let value = 0;
-          if (s !== 0) {
-            value = reader.bit() ? p1 : m1;
-          } else if (r !== 15) {
-            eobrun = (1 << r) + reader.bits(r);
-            break;
-          }
-          // Skip r zero-history coefficients, refining the non-zero ones passed on the way.
-          while (k <= se) {
-            const z = off + ZIGZAG[k];
-            const cur = coefs[z];
-            if (cur !== 0) {
-              if (reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
-            } else {
-              if (r === 0) break;
-              r--;
-            }
-            k++;
-          }
-          if (value !== 0 && k <= se) coefs[off + ZIGZAG[k]] = value;
-        }
-      }
-      if (eobrun > 0) {
-        for (; k <= se; k++) {
-          const z = off + ZIGZAG[k];
-          const cur = coefs[z];
-          if (cur !== 0 && reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
-        }
-        eobrun--;
-      }
-    };
-  }
-
+  const ac = ss === 0 ? null : acBlockDecoder(reader, ss, se, ah, al);
+  const decodeBlock = ac ? ac.decodeBlock : dcBlockDecoder(reader, ah, al);
   const visit = (c: Component, row: number, col: number): void => {
     decodeBlock(c, c.coefs!, (row * c.blocksPerLineAlloc + col) * c.coefStride);
   };
@@ -352,7 +309,7 @@ function decodeScan(
   const restart = (): void => {
     if (restartInterval > 0 && mcu > 0 && mcu % restartInterval === 0) {
       reader.restart();
-      eobrun = 0;
+      ac?.resetEobrun();
       for (const c of comps) c.dcPred = 0;
     }
   };
@@ -377,5 +334,90 @@ function decodeScan(
     }
   }
   return reader.endOfScan();
+}
+
+/** The block decoder of a DC scan: first (`ah` 0) or refinement. */
+function dcBlockDecoder(reader: BitReader, ah: number, al: number): BlockDecoder {
+  return ah === 0
+    ? (c, coefs, off) => {
+      const t = reader.decode(c.dcTable!);
+      c.dcPred += reader.receiveExtend(t);
+      coefs[off] = c.dcPred * (1 << al);
+    }
+    : (_c, coefs, off) => {
+      if (reader.bit()) coefs[off] |= 1 << al;
+    };
+}
+
+/**
+ * The block decoder of an AC scan over band `ss`..`se`: first (`ah` 0) or refinement. Both share the end-of-band
+ * run, which a restart marker resets.
+ */
+function acBlockDecoder(reader: BitReader, ss: number, se: number, ah: number, al: number): { decodeBlock: BlockDecoder; resetEobrun: () => void } {
+  let eobrun = 0;
+  const first = (c: Component, coefs: Int16Array, off: number): void => {
+    if (eobrun > 0) {
+      eobrun--;
+      return;
+    }
+    const ac = c.acTable!;
+    for (let k = ss; k <= se;) {
+      const rs = reader.decode(ac);
+      const s = rs & 15, r = rs >> 4;
+      if (s === 0) {
+        if (r < 15) {
+          eobrun = (1 << r) - 1 + reader.bits(r);
+          break;
+        }
+        k += 16;
+        continue;
+      }
+      k += r;
+      if (k > 63) throw new UndecodableImageError('corrupt JPEG: coefficient index past the end of a block');
+      coefs[off + ZIGZAG[k]] = reader.receiveExtend(s) * (1 << al);
+      k++;
+    }
+  };
+  const p1 = 1 << al, m1 = -1 << al;
+  const refine = (c: Component, coefs: Int16Array, off: number): void => {
+    let k = ss;
+    if (eobrun <= 0) {
+      const ac = c.acTable!;
+      for (; k <= se; k++) {
+        const rs = reader.decode(ac);
+        let r = rs >> 4;
+        const s = rs & 15;
+        let value = 0;
+        if (s !== 0) {
+          value = reader.bit() ? p1 : m1;
+        } else if (r !== 15) {
+          eobrun = (1 << r) + reader.bits(r);
+          break;
+        }
+        // Skip r zero-history coefficients, refining the non-zero ones passed on the way.
+        while (k <= se) {
+          const z = off + ZIGZAG[k];
+          const cur = coefs[z];
+          if (cur !== 0) {
+            if (reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
+          } else {
+            if (r === 0) break;
+            r--;
+          }
+          k++;
+        }
+        if (value !== 0 && k <= se) coefs[off + ZIGZAG[k]] = value;
+      }
+    }
+    if (eobrun > 0) {
+      for (; k <= se; k++) {
+        const z = off + ZIGZAG[k];
+        const cur = coefs[z];
+        if (cur !== 0 && reader.bit() && (cur & p1) === 0) coefs[z] = cur >= 0 ? cur + p1 : cur + m1;
+      }
+      eobrun--;
+    }
+  };
+  return { decodeBlock: ah === 0 ? first : refine, resetEobrun: () => { eobrun = 0; } };
 }
 
