@@ -4,6 +4,17 @@ import { augmentedView, type AugmentedView } from './image/augment.ts';
 import { decodeForModel, decodeImage } from './image/decode-image.ts';
 import type { ImageRuntime } from './image/image-runtime.ts';
 import { modelInputFrom, toModelInput } from './image/preprocess.ts';
+import type { ImageInfo } from './image/image-types.ts';
+
+/** The decode limits of an embedding, the adapter's image runtime, and the header when the caller already probed it. */
+export interface EmbedLimits {
+  maxImagePixels: number;
+  maxWebpPixels?: number;
+  maxDecodeBytes?: number;
+  runtime: ImageRuntime;
+  /** `probeImage(bytes)` already read by the caller (a route checks the header first): not parsed twice */
+  info?: ImageInfo;
+}
 
 export interface EmbedTiming {
   decode: number;
@@ -25,14 +36,14 @@ export interface EmbedTiming {
 export function embedImage(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
+  limits: EmbedLimits,
   clock: () => number = () => Date.now(),
 ): { embedding: Float32Array; timing: EmbedTiming } {
   const { spec } = backbone;
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   const t0 = clock();
   // A JPEG stays as planes here; "resize" then includes colour conversion, at the model's size.
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: target.height, width: target.width, reuse: limits.runtime.planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, info: limits.info, height: target.height, width: target.width, reuse: limits.runtime.planeScratch });
   const t1 = clock();
   const input = modelInputFrom(image, target, { out: limits.runtime.inputScratch.take(target.height * target.width * 3) });
   const t2 = clock();
@@ -50,11 +61,11 @@ export function embedImage(
 export function embedImageViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
+  limits: EmbedLimits,
 ): { plain: Float32Array; flipped: Float32Array } {
   const { spec } = backbone;
   const size = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
-  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, height: size.height, width: size.width, reuse: limits.runtime.planeScratch });
+  const image = decodeForModel(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, info: limits.info, height: size.height, width: size.width, reuse: limits.runtime.planeScratch });
   const length = size.height * size.width * 3;
   const input = limits.runtime.inputScratch.take(length * 2);
   modelInputFrom(image, size, { out: input.subarray(0, length) });
@@ -74,12 +85,12 @@ export function embedImageViews(
 export function embedAugmentedViews(
   bytes: Uint8Array,
   backbone: BackboneModel,
-  limits: { maxImagePixels: number; maxWebpPixels?: number; maxDecodeBytes?: number; runtime: ImageRuntime },
+  limits: EmbedLimits,
   views: readonly AugmentedView[],
 ): Float32Array[] {
   const { spec } = backbone;
   const side = Math.max(spec.inputHeight, spec.inputWidth);
-  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, minSide: Math.ceil(side / 0.65) });
+  const image = decodeImage(bytes, { maxPixels: limits.maxImagePixels, maxWebpPixels: limits.maxWebpPixels, maxDecodeBytes: limits.maxDecodeBytes, runtime: limits.runtime, info: limits.info, minSide: Math.ceil(side / 0.65) });
   const target = { height: spec.inputHeight, width: spec.inputWidth, pixelScale: spec.pixelScale, pixelZeroPoint: spec.pixelZeroPoint };
   return views.map((view) => backbone.embed(toModelInput(augmentedView(image, view), target), 1));
 }

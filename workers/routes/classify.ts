@@ -6,6 +6,7 @@ import { predictHead, rankPredictions } from '../../shared/head/predict-head.ts'
 import { oodScores } from '../../shared/head/ood.ts';
 import { decide } from '../../shared/head/unknown.ts';
 import { checkPixelLimit } from '../../shared/image/pixel-limit.ts';
+import type { ImageInfo } from '../../shared/image/image-types.ts';
 import { probeImage } from '../../shared/image/probe-image.ts';
 import type { AppEnv } from '../app-env.ts';
 import { classifyRoute } from '../contract/classify.ts';
@@ -55,7 +56,7 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
   checkPixelLimit(info, config.maxImagePixels);
   const servings = await servingsOf(models, c.env.DB, names);
   if (multi) {
-    const many = classifyMany(c.var, bytes, names, servings, { topK, minScore, started });
+    const many = classifyMany(c.var, bytes, names, servings, { topK, minScore, started, info });
     c.header('server-timing', serverTiming(many.timing_ms));
     return c.json(many, 200);
   }
@@ -63,7 +64,7 @@ export const classifyRoutes = new OpenAPIHono<AppEnv>().openapi(classifyRoute, a
   if (serving instanceof Error) throw serving;
   const loaded = Date.now();
   // The engine is said in `model.engine`; timing_ms and Server-Timing carry milliseconds only.
-  const { embedding, timing: { engine: _engine, ...timing } } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image });
+  const { embedding, timing: { engine: _engine, ...timing } } = embedImage(bytes, serving.backbone.model, { ...config, runtime: runtime.image, info });
   const headStart = Date.now();
   const body = answer(serving, embedding, topK, minScore);
   const done = Date.now();
@@ -99,7 +100,7 @@ function classifyMany(
   bytes: Uint8Array,
   names: string[],
   found: (ServingModels | EdgeheadError)[],
-  options: { topK: number; minScore: number | undefined; started: number },
+  options: { topK: number; minScore: number | undefined; started: number; info: ImageInfo },
 ) {
   const servings = found.map((s): ServingModels | ErrorBody => (s instanceof EdgeheadError ? toErrorBody(s) : s));
   const loaded = Date.now();
@@ -107,7 +108,7 @@ function classifyMany(
   const embeddings = new Map<string, Float32Array>();
   for (const serving of servings) {
     if ('error' in serving || embeddings.has(serving.backbone.manifest.id)) continue;
-    const embedded = embedImage(bytes, serving.backbone.model, { ...vars.config, runtime: vars.runtime.image });
+    const embedded = embedImage(bytes, serving.backbone.model, { ...vars.config, runtime: vars.runtime.image, info: options.info });
     embeddings.set(serving.backbone.manifest.id, embedded.embedding);
     for (const key of ['decode', 'resize', 'forward'] as const) timing[key] += embedded.timing[key];
   }

@@ -46,7 +46,7 @@ export const exampleRoutes = $(
     if (existing) return c.json({ example: existing, created: false }, 200);
     const backbone = await models.trainingBackbone(c.var.model);
     // Embedding also decodes the whole image, so a corrupt photo is refused (422) before anything is stored.
-    const views = embedImageViews(bytes, backbone.model, { ...config, runtime: runtime.image });
+    const views = embedImageViews(bytes, backbone.model, { ...config, runtime: runtime.image, info });
     const { example, created } = await store.add(
       { id, label, contentType: CONTENT_TYPES[info.format], bytes: bytes.byteLength, width: info.width, height: info.height, backboneId: backbone.manifest.id },
       bytes,
