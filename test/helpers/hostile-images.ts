@@ -6,6 +6,7 @@
  */
 import { deflateSync, constants as zlibConstants, createDeflate } from 'node:zlib';
 import { zeroJpeg } from './hostile-jpeg.ts';
+import { pngChunk } from './png-chunk-writer.ts';
 
 /** What a fixed service must answer: one of these statuses, within the memory of the biggest legit photo. */
 export interface HostileImage {
@@ -74,32 +75,9 @@ export function findMarker(bytes: Uint8Array, marker: number): number {
 
 // ---------------------------------------------------------------- PNG
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** One PNG chunk: length, type, data, CRC over type and data. */
-export function pngChunk(type: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(new ArrayBuffer(12 + data.length));
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
-  return out;
-}
-
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-function ihdr(width: number, height: number, colourType = 2): Uint8Array<ArrayBuffer> {
+function ihdr(width: number, height: number, colourType = 2): Uint8Array {
   const data = new Uint8Array(13);
   const view = new DataView(data.buffer);
   view.setUint32(0, width);
