@@ -113,7 +113,7 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     for (const [label, files] of [['ants', [...photos('ants', 12), ...mislabelled]], ['bees', photos('bees', 12)]] as const) {
       await page.getByLabel('Label', { exact: true }).fill(label);
       if (label === 'ants') {
-        await page.getByLabel('Photos').setInputFiles([...files]);
+        await page.getByLabel('Photos', { exact: true }).setInputFiles([...files]);
         await page.getByRole('button', { name: 'Add photos' }).click();
       } else await dropFiles(page, '#upload-form', files);
       await expect.poll(() => page.locator('#message').textContent(), { timeout: 60_000 }).toBe(`Added ${files.length} of ${files.length} photos to ${label}.`);
@@ -220,7 +220,7 @@ describe('the web pages in a real headless Chromium against edgehead serve', () 
     expect(new URL(page.url()).search).toBe('?model=birds');
     for (const [label, files] of [['sparrow', photos('ants', 12)], ['robin', photos('bees', 12)]] as const) {
       await page.getByLabel('Label', { exact: true }).fill(label);
-      await page.getByLabel('Photos').setInputFiles([...files]);
+      await page.getByLabel('Photos', { exact: true }).setInputFiles([...files]);
       await page.getByRole('button', { name: 'Add photos' }).click();
       await expect.poll(message, { timeout: 60_000 }).toBe(`Added 12 of 12 photos to ${label}.`);
     }
