@@ -52,6 +52,23 @@ export function tetherWorkerd(env: NodeJS.ProcessEnv = process.env): boolean {
   return true;
 }
 
+/** The wrapper wrangler dev runs instead of its esbuild service binary (`bin/esbuild-tethered.sh`). */
+const TETHERED_ESBUILD = resolve(new URL('../bin/esbuild-tethered.sh', import.meta.url).pathname);
+
+/**
+ * Environment for a wrangler child whose esbuild service must die with it: ESBUILD_BINARY_PATH names a wrapper
+ * that runs wrangler's own esbuild binary (same version as its esbuild package) under setpriv. Only for the
+ * wrangler child: this process's tsx has an esbuild of another version. Empty where setpriv is missing.
+ */
+export function tetheredEsbuildEnv(): Record<string, string> {
+  const setpriv = findSetpriv();
+  if (!setpriv || !executable(TETHERED_ESBUILD)) return {};
+  const fromWrangler = createRequire(require.resolve('wrangler/bin/wrangler.js'));
+  const fromEsbuild = createRequire(fromWrangler.resolve('esbuild'));
+  const binary = fromEsbuild.resolve(`@esbuild/${process.platform}-${process.arch}/bin/esbuild`);
+  return { ESBUILD_BINARY_PATH: TETHERED_ESBUILD, EDGEHEAD_ESBUILD_BINARY: binary, EDGEHEAD_SETPRIV: setpriv };
+}
+
 /** wrangler's real CLI entry, which `bin/wrangler.js` would run in a child of its own. */
 function wranglerCli(): string {
   return join(dirname(require.resolve('wrangler/bin/wrangler.js')), '..', 'wrangler-dist', 'cli.js');

@@ -13,7 +13,7 @@ import { resolveBackboneSource } from './backbone-source.ts';
 import { superviseWranglerDev } from './dev-supervisor.ts';
 import { freePort, startFrontProxy } from './front-proxy.ts';
 import { localStateDir, openModelStore, PROJECT_ROOT } from './model-store.ts';
-import { wranglerCommand } from './process-tether.ts';
+import { tetheredEsbuildEnv, wranglerCommand } from './process-tether.ts';
 
 export interface ServeOptions {
   port: number;
@@ -61,7 +61,7 @@ export async function runWranglerDev(port: number, log: (line: string) => void, 
   try {
     return await superviseWranglerDev(
       wranglerCommand(['dev', '--ip', '127.0.0.1', '--port', String(wranglerPort), '--persist-to', localStateDir(), ...extraArgs]),
-      { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      { ...process.env, ...tetheredEsbuildEnv(), WRANGLER_SEND_METRICS: 'false' },
       PROJECT_ROOT,
       { log },
     );
