@@ -32,6 +32,25 @@ export interface ImportTfliteOptions {
   allocate?: (length: number) => Float32Array;
 }
 
+/**
+ * The spec of a backbone read from `model` whose image input is `input` ([1, height, width, channels]): the one
+ * place both engines (float and int8) name it and map its pixels.
+ */
+export function backboneSpecOf(
+  model: TfliteModel, input: TfliteTensor, name: string | undefined,
+  sizes: { embeddingSize: number; classifierClasses: number | null; multiplyAdds: number },
+): BackboneSpec {
+  const [, height, width, channels] = input.shape;
+  return {
+    name: name ?? model.metadataName ?? model.description ?? 'tflite-backbone',
+    inputHeight: height,
+    inputWidth: width,
+    inputChannels: channels,
+    ...pixelMapping(model, input),
+    ...sizes,
+  };
+}
+
 /** real = (pixel - zeroPoint) * scale for pixels 0..255, from the quantization of whatever first sees them. */
 export function pixelMapping(model: TfliteModel, input: TfliteTensor): { pixelScale: number; pixelZeroPoint: number } {
   const fromQuantized = (t: TfliteTensor): { pixelScale: number; pixelZeroPoint: number } | null => {
@@ -107,16 +126,11 @@ export function importTflite(bytes: Uint8Array, options: ImportTfliteOptions = {
   const output = checkClassifier(classifier, embedding, im.value(graph.outputs[0] ?? -1), () => nextId++);
 
   const embeddingShape = im.shapeOf(embedding, 'embedding');
-  const spec: BackboneSpec = {
-    name: options.name ?? model.metadataName ?? model.description ?? 'tflite-backbone',
-    inputHeight: height,
-    inputWidth: width,
-    inputChannels: channels,
-    ...pixelMapping(model, inputTensor),
+  const spec = backboneSpecOf(model, inputTensor, options.name, {
     embeddingSize: embeddingShape[1],
     classifierClasses: output === null ? null : classifierSize(classifier),
     multiplyAdds,
-  };
+  });
   return { spec, input, layers, embedding, classifier, output };
 }
 

@@ -5,8 +5,8 @@
  */
 import type { TfliteModel } from '../../tflite/read-tflite.ts';
 import type { BackboneLayer } from '../backbone-graph.ts';
-import type { BackboneModel, BackboneSpec } from '../backbone-spec.ts';
-import { embeddingOperator, importTflite, pixelMapping } from '../import-tflite.ts';
+import type { BackboneModel } from '../backbone-spec.ts';
+import { backboneSpecOf, embeddingOperator, importTflite } from '../import-tflite.ts';
 import { Importer } from '../tflite-importer.ts';
 import { quantisedClassifier } from './int8-classifier.ts';
 import { Int8Engine } from './int8-engine.ts';
@@ -78,16 +78,11 @@ export function createInt8Model(model: TfliteModel, bytes: Uint8Array, kernels: 
   const input = graph.tensors[graph.inputs[0]];
   const [, height, width, channels] = input.shape;
   const classifier = options.embeddingOnly ? null : classifierOf(model, embeddingOp, bytes);
-  const spec: BackboneSpec = {
-    name: options.name ?? model.metadataName ?? model.description ?? 'tflite-backbone',
-    inputHeight: height,
-    inputWidth: width,
-    inputChannels: channels,
-    ...pixelMapping(model, input),
+  const spec = backboneSpecOf(model, input, options.name, {
     embeddingSize: plan.values.get(plan.pooled)!.c,
     classifierClasses: classifier?.classes ?? null,
     multiplyAdds: plan.multiplyAdds,
-  };
+  });
   const size = height * width * channels;
   const d = spec.embeddingSize;
   let disposed = false;
